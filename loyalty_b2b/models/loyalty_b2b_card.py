@@ -1,0 +1,252 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+from odoo.exceptions import ValidationError
+
+CARD_SEQUENCE_CODE = "loyalty.b2b.card"
+
+
+class LoyaltyB2bCard(models.Model):
+    _name = "loyalty.b2b.card"
+    _description = "B2B Loyalty Card"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Card Number", required=True, readonly=True, copy=False, default="/"
+    )
+    program_id = fields.Many2one(
+        "loyalty.b2b.program", required=True, index=True, tracking=True
+    )
+    program_type = fields.Selection(related="program_id.program_type")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        help="Cards belong to the commercial partner: a card issued to a "
+        "contact is stored on its company.",
+    )
+    company_id = fields.Many2one(
+        related="program_id.company_id", store=True, index=True, precompute=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    state = fields.Selection(
+        [("active", "Active"), ("blocked", "Blocked"), ("expired", "Expired")],
+        default="active",
+        required=True,
+        tracking=True,
+    )
+    spent_amount = fields.Monetary(
+        string="Qualifying Spend",
+        readonly=True,
+        help="Company spend in the program's window, in company currency.",
+    )
+    tier_id = fields.Many2one(
+        "loyalty.b2b.tier",
+        compute="_compute_tier_id",
+        store=True,
+        tracking=True,
+    )
+    discount_percent = fields.Float(
+        string="Discount (%)",
+        digits="Discount",
+        compute="_compute_percents",
+        store=True,
+    )
+    cashback_percent = fields.Float(
+        string="Cashback (%)",
+        digits="Discount",
+        compute="_compute_percents",
+        store=True,
+    )
+    transaction_ids = fields.One2many(
+        "loyalty.b2b.transaction", "card_id", string="Ledger"
+    )
+    cashback_balance = fields.Monetary(compute="_compute_ledger_totals", store=True)
+    stamp_count = fields.Integer(compute="_compute_ledger_totals", store=True)
+    stamps_required = fields.Integer(related="program_id.stamps_required")
+    color = fields.Integer(related="program_id.color")
+    logo = fields.Image(related="program_id.logo")
+
+    _sql_constraints = [
+        (
+            "name_company_uniq",
+            "unique(company_id, name)",
+            "A card number must be unique per company.",
+        ),
+    ]
+
+    def init(self):
+        # Last line of defence against two concurrent enrolments of one company.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (program_id, partner_id) "
+                "WHERE state = 'active'",
+                SQL.identifier("loyalty_b2b_card_active_program_partner_uniq"),
+                SQL.identifier(self._table),
+            )
+        )
+
+    @api.depends("spent_amount", "program_id.tier_ids.min_amount")
+    def _compute_tier_id(self):
+        for card in self:
+            reached = card.program_id.tier_ids.filtered(
+                lambda tier, card=card: card.currency_id.compare_amounts(
+                    tier.min_amount, card.spent_amount
+                )
+                <= 0
+            )
+            card.tier_id = reached.sorted("min_amount")[-1:]
+
+    @api.depends(
+        "program_id.program_type",
+        "program_id.discount_percent",
+        "tier_id.discount_percent",
+        "tier_id.cashback_percent",
+    )
+    def _compute_percents(self):
+        for card in self:
+            if card.program_id.program_type == "discount":
+                card.discount_percent = card.program_id.discount_percent
+                card.cashback_percent = 0.0
+            else:
+                card.discount_percent = card.tier_id.discount_percent
+                card.cashback_percent = card.tier_id.cashback_percent
+
+    @api.depends("transaction_ids.amount", "transaction_ids.stamps")
+    def _compute_ledger_totals(self):
+        totals = {
+            card: (amount, stamps)
+            for card, amount, stamps in self.env[
+                "loyalty.b2b.transaction"
+            ]._read_group(
+                [("card_id", "in", self.ids)],
+                ["card_id"],
+                ["amount:sum", "stamps:sum"],
+            )
+        }
+        for card in self:
+            card.cashback_balance, card.stamp_count = totals.get(card, (0.0, 0))
+
+    @api.constrains("state", "program_id", "partner_id")
+    def _check_one_active_card(self):
+        active_cards = self.filtered(lambda c: c.state == "active")
+        if not active_cards:
+            return
+        duplicates = self._read_group(
+            [
+                ("state", "=", "active"),
+                ("program_id", "in", active_cards.program_id.ids),
+                ("partner_id", "in", active_cards.partner_id.ids),
+            ],
+            ["program_id", "partner_id"],
+            ["__count"],
+            having=[("__count", ">", 1)],
+        )
+        if duplicates:
+            program, partner, _count = duplicates[0]
+            raise ValidationError(
+                self.env._(
+                    "%(partner)s already has an active card of program %(program)s.",
+                    partner=partner.display_name,
+                    program=program.display_name,
+                )
+            )
+
+    @api.constrains("program_id", "partner_id")
+    def _check_partner_eligible(self):
+        for card in self:
+            if not card.program_id._filter_eligible_partners(card.partner_id):
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s is not eligible for program %(program)s: it "
+                        "has none of the program's partner tags.",
+                        partner=card.partner_id.display_name,
+                        program=card.program_id.display_name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = self.env["res.partner"].browse(
+            [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
+        )
+        programs = self.env["loyalty.b2b.program"].browse(
+            [vals["program_id"] for vals in vals_list if vals.get("program_id")]
+        )
+        # Prefetch in one query each, not one per card.
+        partners.commercial_partner_id  # noqa: B018
+        programs.company_id  # noqa: B018
+        for vals in vals_list:
+            if vals.get("partner_id"):
+                vals["partner_id"] = (
+                    self.env["res.partner"]
+                    .browse(vals["partner_id"])
+                    .commercial_partner_id.id
+                )
+            if vals.get("name", "/") == "/" and vals.get("program_id"):
+                company = self.env["loyalty.b2b.program"].browse(
+                    vals["program_id"]
+                ).company_id
+                vals["name"] = self._get_card_sequence(company).next_by_id()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("partner_id"):
+            vals["partner_id"] = (
+                self.env["res.partner"]
+                .browse(vals["partner_id"])
+                .commercial_partner_id.id
+            )
+        return super().write(vals)
+
+    @api.model
+    def _get_card_sequence(self, company):
+        """The company's card number sequence, created on first use."""
+        sequence_model = self.env["ir.sequence"].sudo()
+        sequence = sequence_model.search(
+            [("code", "=", CARD_SEQUENCE_CODE), ("company_id", "=", company.id)],
+            limit=1,
+        )
+        if not sequence:
+            sequence = sequence_model.create(
+                {
+                    "name": self.env._("B2B Loyalty Cards of %(company)s",
+                                       company=company.name),
+                    "code": CARD_SEQUENCE_CODE,
+                    "company_id": company.id,
+                    "prefix": "B2B-",
+                    "padding": 6,
+                }
+            )
+        return sequence
+
+    def action_block(self):
+        self.write({"state": "blocked"})
+
+    def action_activate(self):
+        self.write({"state": "active"})
+
+    def action_view_transactions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "loyalty_b2b.loyalty_b2b_transaction_action"
+        )
+        action["domain"] = [("card_id", "=", self.id)]
+        action["context"] = {"default_card_id": self.id}
+        return action
+
+    @api.model
+    def _get_active_cards(self, partners, date=None):
+        """Active cards of the partners' companies whose program runs on ``date``."""
+        date = date or fields.Date.context_today(self)
+        cards = self.search(
+            [
+                ("partner_id", "in", partners.commercial_partner_id.ids),
+                ("state", "=", "active"),
+            ]
+        )
+        return cards.filtered(lambda card: card.program_id._is_valid_on(date))

@@ -1,0 +1,393 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_compare
+
+# Account types an accountant would accept for each role of a cashback program.
+REBATE_ACCOUNT_TYPES = ("income", "income_other", "expense", "expense_direct_cost")
+LIABILITY_ACCOUNT_TYPES = ("liability_current",)
+BREAKAGE_ACCOUNT_TYPES = ("income", "income_other")
+
+
+class LoyaltyB2bProgram(models.Model):
+    _name = "loyalty.b2b.program"
+    _description = "B2B Loyalty Program"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    program_type = fields.Selection(
+        [
+            ("discount", "Discount card"),
+            ("accumulative", "Accumulating discount card"),
+            ("cashback", "Cashback card"),
+            ("stamp", "Stamp card"),
+        ],
+        string="Type",
+        required=True,
+        default="discount",
+    )
+    date_from = fields.Date(string="Valid From")
+    date_to = fields.Date(string="Valid Until")
+    discount_percent = fields.Float(
+        string="Discount (%)", digits="Discount", help="Discount of a discount card."
+    )
+    tier_ids = fields.One2many("loyalty.b2b.tier", "program_id", string="Tiers")
+    spend_period_months = fields.Integer(
+        string="Spend Window (months)",
+        default=12,
+        help="Rolling window of company spend that decides the tier, ending "
+        "today. 0 counts all time.",
+    )
+    stamps_required = fields.Integer(
+        default=10, help="Stamps a card must collect to earn the reward."
+    )
+    stamp_min_amount = fields.Monetary(
+        string="Minimum Order for a Stamp",
+        help="Minimum untaxed order amount that earns a stamp.",
+    )
+    stamp_reward_product_id = fields.Many2one(
+        "product.product",
+        string="Stamp Reward",
+        check_company=True,
+        help="Product or service (training, consulting...) given free of charge "
+        "when the stamps are collected.",
+    )
+    journal_id = fields.Many2one(
+        "account.journal",
+        string="Cashback Journal",
+        compute="_compute_journal_id",
+        store=True,
+        readonly=False,
+        check_company=True,
+        domain="[('type', '=', 'general')]",
+    )
+    rebate_account_id = fields.Many2one(
+        "account.account",
+        string="Rebate Account",
+        compute="_compute_accounts",
+        store=True,
+        readonly=False,
+        check_company=True,
+        help="Debited when cashback is earned: a contra-revenue 'Sales rebates' "
+        "account by default, an expense account if the company's policy says so.",
+    )
+    liability_account_id = fields.Many2one(
+        "account.account",
+        string="Liability Account",
+        compute="_compute_accounts",
+        store=True,
+        readonly=False,
+        check_company=True,
+        help="Current, reconcilable liability holding the cashback owed.",
+    )
+    breakage_account_id = fields.Many2one(
+        "account.account",
+        string="Breakage Account",
+        compute="_compute_accounts",
+        store=True,
+        readonly=False,
+        check_company=True,
+        help="Income account credited when cashback expires unused.",
+    )
+    cashback_redemption_product_id = fields.Many2one(
+        "product.product",
+        string="Redemption Product",
+        check_company=True,
+        default=lambda self: self.env.ref(
+            "loyalty_b2b.product_cashback_redemption", raise_if_not_found=False
+        ),
+        help="Service product of the lines that spend cashback on an order.",
+    )
+    cashback_validity_months = fields.Integer(
+        string="Cashback Validity (months)",
+        help="Earned cashback not spent within this period expires. 0 = never.",
+    )
+    partner_category_ids = fields.Many2many(
+        "res.partner.category",
+        string="Eligible Partner Tags",
+        help="Companies with one of these tags may hold a card. Empty: all.",
+    )
+    product_category_ids = fields.Many2many(
+        "product.category",
+        string="Eligible Product Categories",
+        help="Only products of these categories (and their children) count and "
+        "get the benefit. Empty: all products.",
+    )
+    auto_enroll = fields.Boolean(
+        string="Automatic Enrolment",
+        help="Issue a card automatically at an eligible company's first "
+        "confirmed order.",
+    )
+    color = fields.Integer()
+    logo = fields.Image(max_width=256, max_height=256)
+    card_ids = fields.One2many("loyalty.b2b.card", "program_id", string="Cards")
+    card_count = fields.Integer(compute="_compute_card_count")
+
+    @api.depends("company_id")
+    def _compute_journal_id(self):
+        for program in self:
+            if not program.journal_id or program.journal_id.company_id != (
+                program.company_id
+            ):
+                program.journal_id = program.company_id.b2b_loyalty_journal_id
+            else:
+                program.journal_id = program.journal_id
+
+    @api.depends("company_id")
+    def _compute_accounts(self):
+        # Defaults come from the company settings; a program may override them.
+        for program in self:
+            company = program.company_id
+            for fname in (
+                "rebate_account_id",
+                "liability_account_id",
+                "breakage_account_id",
+            ):
+                account = program[fname]
+                if not account or company not in account.company_ids:
+                    program[fname] = company["b2b_" + fname]
+                else:
+                    program[fname] = account
+
+    def _compute_card_count(self):
+        counts = dict(
+            self.env["loyalty.b2b.card"]._read_group(
+                [("program_id", "in", self.ids)], ["program_id"], ["__count"]
+            )
+        )
+        for program in self:
+            program.card_count = counts.get(program, 0)
+
+    @api.constrains("discount_percent")
+    def _check_discount_percent(self):
+        for program in self:
+            if not 0 <= program.discount_percent <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The discount of program %(program)s must be between 0 "
+                        "and 100%%.",
+                        program=program.name,
+                    )
+                )
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for program in self:
+            if (
+                program.date_from
+                and program.date_to
+                and program.date_to < program.date_from
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Program %(program)s ends before it starts.",
+                        program=program.name,
+                    )
+                )
+
+    @api.constrains("spend_period_months", "cashback_validity_months")
+    def _check_months(self):
+        for program in self:
+            if program.spend_period_months < 0 or program.cashback_validity_months < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Spend window and cashback validity of program "
+                        "%(program)s cannot be negative.",
+                        program=program.name,
+                    )
+                )
+
+    @api.constrains(
+        "program_type", "stamps_required", "stamp_reward_product_id", "stamp_min_amount"
+    )
+    def _check_stamp_settings(self):
+        for program in self.filtered(lambda p: p.program_type == "stamp"):
+            if program.stamps_required < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Stamp program %(program)s needs at least one stamp for "
+                        "its reward.",
+                        program=program.name,
+                    )
+                )
+            if not program.stamp_reward_product_id:
+                raise ValidationError(
+                    self.env._(
+                        "Stamp program %(program)s needs a reward product.",
+                        program=program.name,
+                    )
+                )
+            if float_compare(program.stamp_min_amount, 0.0, 2) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum order for a stamp of program %(program)s "
+                        "cannot be negative.",
+                        program=program.name,
+                    )
+                )
+
+    @api.constrains(
+        "active",
+        "program_type",
+        "journal_id",
+        "rebate_account_id",
+        "liability_account_id",
+        "breakage_account_id",
+    )
+    def _check_cashback_accounting(self):
+        for program in self:
+            if program.program_type == "cashback" and program.active:
+                missing = [
+                    program._fields[fname]._description_string(self.env)
+                    for fname in ("journal_id", "rebate_account_id", "liability_account_id")
+                    if not program[fname]
+                ]
+                if missing:
+                    raise ValidationError(
+                        self.env._(
+                            "Cashback program %(program)s cannot be active without "
+                            "%(fields)s. Set them on the program or as defaults in "
+                            "Sales settings (B2B Loyalty).",
+                            program=program.name,
+                            fields=", ".join(missing),
+                        )
+                    )
+            self._check_b2b_accounting_types(
+                program.company_id,
+                program.journal_id,
+                program.rebate_account_id,
+                program.liability_account_id,
+                program.breakage_account_id,
+            )
+
+    @api.model
+    def _check_b2b_accounting_types(self, company, journal, rebate, liability, breakage):
+        """Raise a clear error if a loyalty journal or account cannot do its job."""
+        if journal and journal.type != "general":
+            raise ValidationError(
+                self.env._(
+                    "The loyalty journal %(journal)s must be a miscellaneous journal.",
+                    journal=journal.display_name,
+                )
+            )
+        checks = (
+            (rebate, REBATE_ACCOUNT_TYPES, self.env._("an income or expense account")),
+            (
+                liability,
+                LIABILITY_ACCOUNT_TYPES,
+                self.env._("a reconcilable current liability account"),
+            ),
+            (breakage, BREAKAGE_ACCOUNT_TYPES, self.env._("an income account")),
+        )
+        for account, types, expected in checks:
+            if account and account.account_type not in types:
+                raise ValidationError(
+                    self.env._(
+                        "Account %(account)s cannot be used here: %(expected)s "
+                        "is expected.",
+                        account=account.display_name,
+                        expected=expected,
+                    )
+                )
+        if liability and not liability.reconcile:
+            raise ValidationError(
+                self.env._(
+                    "The cashback liability account %(account)s must allow "
+                    "reconciliation.",
+                    account=liability.display_name,
+                )
+            )
+
+    def _is_valid_on(self, date):
+        self.ensure_one()
+        return (
+            self.active
+            and (not self.date_from or self.date_from <= date)
+            and (not self.date_to or date <= self.date_to)
+        )
+
+    def _filter_eligible_partners(self, partners):
+        """Commercial partners of ``partners`` that may hold a card of this program."""
+        self.ensure_one()
+        commercial = partners.commercial_partner_id
+        if not self.partner_category_ids:
+            return commercial
+        return commercial.filtered(lambda p: p.category_id & self.partner_category_ids)
+
+    def _filter_eligible_products(self, products):
+        """Products that count for (and benefit from) this program."""
+        self.ensure_one()
+        if not self.product_category_ids:
+            return products
+        prefixes = tuple(self.product_category_ids.mapped("parent_path"))
+        return products.filtered(lambda p: p.categ_id.parent_path.startswith(prefixes))
+
+    def action_view_cards(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "loyalty_b2b.loyalty_b2b_card_action"
+        )
+        action["domain"] = [("program_id", "=", self.id)]
+        action["context"] = {"default_program_id": self.id}
+        return action
+
+    @api.model
+    def _b2b_load_cashback_demo(self, company):
+        """Demo cashback program and card, once the company has a chart of accounts.
+
+        Like Odoo's own accounting demo data, this waits for the chart: a cashback
+        program cannot exist without its accounts.
+        """
+        if isinstance(company, int):
+            company = self.env["res.company"].browse(company)
+        partner = self.env.ref("loyalty_b2b.res_partner_northwind_demo", False)
+        if (
+            not company.chart_template
+            or not partner
+            or self.env.ref("loyalty_b2b.program_cashback_demo", False)
+        ):
+            return
+        company._b2b_setup_loyalty_accounting()
+        program = self.with_company(company).create(
+            {
+                "name": self.env._("Partner Cashback"),
+                "program_type": "cashback",
+                "company_id": company.id,
+                "color": 10,
+                "tier_ids": [
+                    Command.create(
+                        {"name": self.env._("Base"), "min_amount": 0, "cashback_percent": 2}
+                    ),
+                    Command.create(
+                        {
+                            "name": self.env._("Plus"),
+                            "min_amount": 25000,
+                            "cashback_percent": 3,
+                        }
+                    ),
+                ],
+            }
+        )
+        card = self.env["loyalty.b2b.card"].create(
+            {"program_id": program.id, "partner_id": partner.id}
+        )
+        self.env["ir.model.data"]._update_xmlids(
+            [
+                {
+                    "xml_id": "loyalty_b2b.program_cashback_demo",
+                    "record": program,
+                    "noupdate": True,
+                },
+                {
+                    "xml_id": "loyalty_b2b.card_cashback_northwind_demo",
+                    "record": card,
+                    "noupdate": True,
+                },
+            ]
+        )
