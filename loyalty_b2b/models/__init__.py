@@ -6,4 +6,5 @@ from . import loyalty_b2b_tier
 from . import loyalty_b2b_card
 from . import loyalty_b2b_transaction
 from . import sale_order
+from . import account_move
 from . import account_chart_template

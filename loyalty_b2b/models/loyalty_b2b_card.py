@@ -131,30 +131,37 @@ class LoyaltyB2bCard(models.Model):
         for card in self:
             card.cashback_balance, card.stamp_count = totals.get(card, (0.0, 0))
 
-    @api.constrains("state", "program_id", "partner_id")
-    def _check_one_active_card(self):
-        active_cards = self.filtered(lambda c: c.state == "active")
-        if not active_cards:
+    def _check_no_other_active_card(self, pairs):
+        """Refuse a second active card of a program for a company, before writing
+        it: the database's unique index would only give a cryptic error."""
+        if not pairs:
             return
-        duplicates = self._read_group(
+        program_ids = {program_id for program_id, _partner_id in pairs}
+        partner_ids = {partner_id for _program_id, partner_id in pairs}
+        existing = self.search(
             [
                 ("state", "=", "active"),
-                ("program_id", "in", active_cards.program_id.ids),
-                ("partner_id", "in", active_cards.partner_id.ids),
-            ],
-            ["program_id", "partner_id"],
-            ["__count"],
-            having=[("__count", ">", 1)],
+                ("program_id", "in", list(program_ids)),
+                ("partner_id", "in", list(partner_ids)),
+                ("id", "not in", self.ids),
+            ]
         )
-        if duplicates:
-            program, partner, _count = duplicates[0]
-            raise ValidationError(
-                self.env._(
-                    "%(partner)s already has an active card of program %(program)s.",
-                    partner=partner.display_name,
-                    program=program.display_name,
+        taken = {(card.program_id.id, card.partner_id.id): card for card in existing}
+        seen = set()
+        for pair in pairs:
+            card = taken.get(pair)
+            if card or pair in seen:
+                program = self.env["loyalty.b2b.program"].browse(pair[0])
+                partner = self.env["res.partner"].browse(pair[1])
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s already has an active card of program "
+                        "%(program)s.",
+                        partner=partner.display_name,
+                        program=program.display_name,
+                    )
                 )
-            )
+            seen.add(pair)
 
     @api.constrains("program_id", "partner_id")
     def _check_partner_eligible(self):
@@ -192,6 +199,13 @@ class LoyaltyB2bCard(models.Model):
                     vals["program_id"]
                 ).company_id
                 vals["name"] = self._get_card_sequence(company).next_by_id()
+        self._check_no_other_active_card(
+            [
+                (vals.get("program_id"), vals.get("partner_id"))
+                for vals in vals_list
+                if vals.get("state", "active") == "active"
+            ]
+        )
         return super().create(vals_list)
 
     def write(self, vals):
@@ -200,6 +214,17 @@ class LoyaltyB2bCard(models.Model):
                 self.env["res.partner"]
                 .browse(vals["partner_id"])
                 .commercial_partner_id.id
+            )
+        if {"state", "program_id", "partner_id"} & vals.keys():
+            self._check_no_other_active_card(
+                [
+                    (
+                        vals.get("program_id", card.program_id.id),
+                        vals.get("partner_id", card.partner_id.id),
+                    )
+                    for card in self
+                    if vals.get("state", card.state) == "active"
+                ]
             )
         return super().write(vals)
 

@@ -1,0 +1,5 @@
+from . import test_program
+from . import test_card
+from . import test_ledger
+from . import test_access
+from . import test_settings
