@@ -30,5 +30,7 @@ def pytest_sessionfinish(session, exitstatus):
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         reporter.write_sep("=", "Odoo logged warnings or errors", red=True)
         for record in _collector.records:
-            reporter.write_line(f"{record.levelname} {record.name}: {record.getMessage()}")
+            reporter.write_line(
+                f"{record.levelname} {record.name}: {record.getMessage()}"
+            )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 CARD_SEQUENCE_CODE = "loyalty.b2b.card"
 
@@ -185,8 +185,8 @@ class LoyaltyB2bCard(models.Model):
             [vals["program_id"] for vals in vals_list if vals.get("program_id")]
         )
         # Prefetch in one query each, not one per card.
-        partners.commercial_partner_id  # noqa: B018
-        programs.company_id  # noqa: B018
+        partners.fetch(["commercial_partner_id"])
+        programs.fetch(["company_id"])
         for vals in vals_list:
             if vals.get("partner_id"):
                 vals["partner_id"] = (
@@ -227,6 +227,15 @@ class LoyaltyB2bCard(models.Model):
                 ]
             )
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_ledger(self):
+        if self.transaction_ids:
+            raise UserError(
+                self.env._(
+                    "A card with ledger entries cannot be deleted; block it instead."
+                )
+            )
 
     @api.model
     def _get_card_sequence(self, company):

@@ -69,7 +69,6 @@ class LoyaltyB2bProgram(models.Model):
     )
     rebate_account_id = fields.Many2one(
         "account.account",
-        string="Rebate Account",
         compute="_compute_accounts",
         store=True,
         readonly=False,
@@ -79,7 +78,6 @@ class LoyaltyB2bProgram(models.Model):
     )
     liability_account_id = fields.Many2one(
         "account.account",
-        string="Liability Account",
         compute="_compute_accounts",
         store=True,
         readonly=False,
@@ -88,7 +86,6 @@ class LoyaltyB2bProgram(models.Model):
     )
     breakage_account_id = fields.Many2one(
         "account.account",
-        string="Breakage Account",
         compute="_compute_accounts",
         store=True,
         readonly=False,

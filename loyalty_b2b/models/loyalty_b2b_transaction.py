@@ -46,7 +46,7 @@ class LoyaltyB2bTransaction(models.Model):
         "account.move", string="Journal Entry", readonly=True, index="btree_not_null"
     )
     invoice_id = fields.Many2one(
-        "account.move", string="Invoice", readonly=True, index="btree_not_null"
+        "account.move", readonly=True, index="btree_not_null"
     )
     sale_order_id = fields.Many2one(
         "sale.order", string="Sales Order", readonly=True, index="btree_not_null"
@@ -67,12 +67,14 @@ class LoyaltyB2bTransaction(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        raise UserError(
-            self.env._(
-                "Card ledger entries cannot be changed. Record a correction as a "
-                "new entry instead."
+        if self:
+            raise UserError(
+                self.env._(
+                    "Card ledger entries cannot be changed. Record a correction as "
+                    "a new entry instead."
+                )
             )
-        )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):

@@ -23,8 +23,7 @@ class ResPartner(models.Model):
     )
     b2b_loyalty_mail = fields.Boolean(
         string="Receives Loyalty Mail",
-        help="This contact receives the loyalty program's emails (tier "
-        "upgrades...).",
+        help="This contact receives the loyalty program's emails (tier upgrades...).",
     )
 
     @api.depends("commercial_partner_id")

@@ -56,10 +56,20 @@ class TestAccess(LoyaltyB2bCommon):
     def test_loyalty_user(self):
         env = self.env(user=self.salesman)
         # Reads programs, tiers, cards and the ledger.
-        self.assertEqual(env["loyalty.b2b.program"].browse(self.program_cashback.id).name, "Cashback")
-        self.assertTrue(env["loyalty.b2b.tier"].search([("program_id", "=", self.program_cashback.id)]))
-        self.assertEqual(env["loyalty.b2b.card"].search([("id", "=", self.card.id)]), self.card)
-        self.assertEqual(env["loyalty.b2b.transaction"].browse(self.entry.id).amount, 10.0)
+        self.assertEqual(
+            env["loyalty.b2b.program"].browse(self.program_cashback.id).name, "Cashback"
+        )
+        self.assertTrue(
+            env["loyalty.b2b.tier"].search(
+                [("program_id", "=", self.program_cashback.id)]
+            )
+        )
+        self.assertEqual(
+            env["loyalty.b2b.card"].search([("id", "=", self.card.id)]), self.card
+        )
+        self.assertEqual(
+            env["loyalty.b2b.transaction"].browse(self.entry.id).amount, 10.0
+        )
         # Issues cards.
         card = env["loyalty.b2b.card"].create(
             {"program_id": self.program_discount.id, "partner_id": self.customer.id}
@@ -108,8 +118,13 @@ class TestAccess(LoyaltyB2bCommon):
     @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
     def test_accountant_reads_cards_and_ledger(self):
         env = self.env(user=self.accountant)
-        self.assertEqual(env["loyalty.b2b.card"].browse(self.card.id).cashback_balance, 10.0)
-        self.assertEqual(env["loyalty.b2b.transaction"].search([("id", "=", self.entry.id)]), self.entry)
+        self.assertEqual(
+            env["loyalty.b2b.card"].browse(self.card.id).cashback_balance, 10.0
+        )
+        self.assertEqual(
+            env["loyalty.b2b.transaction"].search([("id", "=", self.entry.id)]),
+            self.entry,
+        )
         with self.assertRaises(AccessError):
             env["loyalty.b2b.card"].create(
                 {"program_id": self.program_discount.id, "partner_id": self.customer.id}

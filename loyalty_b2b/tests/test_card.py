@@ -1,3 +1,5 @@
+from psycopg2.errors import UniqueViolation
+
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -24,7 +26,10 @@ class TestCard(LoyaltyB2bCommon):
             {"program_id": self.program_discount.id, "partner_id": self.customer.id}
         )
         card_2 = self.Card.create(
-            {"program_id": self.program_discount.id, "partner_id": self.other_customer.id}
+            {
+                "program_id": self.program_discount.id,
+                "partner_id": self.other_customer.id,
+            }
         )
         self.assertTrue(card_1.name.startswith("B2B-"))
         self.assertNotEqual(card_1.name, card_2.name)
@@ -75,10 +80,11 @@ class TestCard(LoyaltyB2bCommon):
         self.Card.create(
             {"program_id": self.program_discount.id, "partner_id": self.customer.id}
         )
-        with self.assertRaises(Exception), self.env.cr.savepoint():
+        with self.assertRaises(UniqueViolation), self.env.cr.savepoint():
             self.env.cr.execute(
-                "INSERT INTO loyalty_b2b_card (name, program_id, partner_id, company_id,"
-                " state) VALUES ('X', %s, %s, %s, 'active')",
+                "INSERT INTO loyalty_b2b_card "
+                "(name, program_id, partner_id, company_id, state) "
+                "VALUES ('X', %s, %s, %s, 'active')",
                 [self.program_discount.id, self.customer.id, self.company.id],
             )
 

@@ -51,7 +51,12 @@ class TestLedger(LoyaltyB2bCommon):
 
     def test_card_with_ledger_cannot_be_deleted(self):
         self.Transaction.create({"card_id": self.card.id, "kind": "earn", "amount": 1})
-        with self.assertRaises(Exception), self.env.cr.savepoint():
+        with self.assertRaises(UserError):
             self.card.unlink()
-            self.env.flush_all()
         self.assertTrue(self.card.exists())
+        # A card without history can go.
+        empty = self.Card.create(
+            {"program_id": self.program_discount.id, "partner_id": self.customer.id}
+        )
+        empty.unlink()
+        self.assertFalse(empty.exists())

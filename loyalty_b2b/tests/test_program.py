@@ -1,3 +1,5 @@
+from psycopg2.errors import UniqueViolation
+
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
@@ -10,7 +12,9 @@ from .common import LoyaltyB2bCommon
 class TestProgram(LoyaltyB2bCommon):
     def test_company_gets_default_cashback_accounting(self):
         company = self.company
-        self.assertEqual(company.b2b_liability_account_id.account_type, "liability_current")
+        self.assertEqual(
+            company.b2b_liability_account_id.account_type, "liability_current"
+        )
         self.assertTrue(company.b2b_liability_account_id.reconcile)
         self.assertEqual(company.b2b_rebate_account_id.account_type, "income")
         self.assertEqual(company.b2b_breakage_account_id.account_type, "income_other")
@@ -19,7 +23,9 @@ class TestProgram(LoyaltyB2bCommon):
         self.assertEqual(
             self.program_cashback.liability_account_id, company.b2b_liability_account_id
         )
-        self.assertEqual(self.program_cashback.journal_id, company.b2b_loyalty_journal_id)
+        self.assertEqual(
+            self.program_cashback.journal_id, company.b2b_loyalty_journal_id
+        )
 
     def test_discount_percent_range(self):
         for bad in (-1, 100.5):
@@ -35,8 +41,12 @@ class TestProgram(LoyaltyB2bCommon):
             self.program_discount.write(
                 {"date_from": "2026-02-01", "date_to": "2026-01-31"}
             )
-        self.program_discount.write({"date_from": "2026-02-01", "date_to": "2026-02-01"})
-        self.assertTrue(self.program_discount._is_valid_on(self.program_discount.date_to))
+        self.program_discount.write(
+            {"date_from": "2026-02-01", "date_to": "2026-02-01"}
+        )
+        self.assertTrue(
+            self.program_discount._is_valid_on(self.program_discount.date_to)
+        )
 
     def test_tier_percent_range_and_threshold(self):
         with self.assertRaises(ValidationError):
@@ -48,7 +58,7 @@ class TestProgram(LoyaltyB2bCommon):
 
     @mute_logger("odoo.sql_db")
     def test_tier_threshold_unique(self):
-        with self.assertRaises(Exception), self.env.cr.savepoint():
+        with self.assertRaises(UniqueViolation), self.env.cr.savepoint():
             self.env["loyalty.b2b.tier"].create(
                 {
                     "program_id": self.program_accumulative.id,
@@ -65,7 +75,11 @@ class TestProgram(LoyaltyB2bCommon):
                 {
                     "tier_ids": [
                         Command.create(
-                            {"name": "Platinum", "min_amount": 20000, "discount_percent": 5}
+                            {
+                                "name": "Platinum",
+                                "min_amount": 20000,
+                                "discount_percent": 5,
+                            }
                         )
                     ]
                 }
@@ -134,9 +148,14 @@ class TestProgram(LoyaltyB2bCommon):
         )
 
     def test_card_count(self):
-        self.Card.create({"program_id": self.program_discount.id, "partner_id": self.customer.id})
         self.Card.create(
-            {"program_id": self.program_discount.id, "partner_id": self.other_customer.id}
+            {"program_id": self.program_discount.id, "partner_id": self.customer.id}
+        )
+        self.Card.create(
+            {
+                "program_id": self.program_discount.id,
+                "partner_id": self.other_customer.id,
+            }
         )
         self.assertEqual(self.program_discount.card_count, 2)
         self.assertEqual(self.program_stamp.card_count, 0)
@@ -149,7 +168,10 @@ class TestProgram(LoyaltyB2bCommon):
         self.program_discount.product_category_ids = self.categ_tools
         products = self.product_drill | self.product_paper
         self.assertEqual(
-            self.program_discount._filter_eligible_products(products), self.product_drill
+            self.program_discount._filter_eligible_products(products),
+            self.product_drill,
         )
         self.program_discount.product_category_ids = False
-        self.assertEqual(self.program_discount._filter_eligible_products(products), products)
+        self.assertEqual(
+            self.program_discount._filter_eligible_products(products), products
+        )
