@@ -28,6 +28,9 @@
         "demo/loyalty_b2b_program_demo.xml",
         "demo/loyalty_b2b_card_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["loyalty_b2b/static/tests/tours/*.js"],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,

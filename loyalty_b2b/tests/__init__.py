@@ -3,3 +3,4 @@ from . import test_card
 from . import test_ledger
 from . import test_access
 from . import test_settings
+from . import test_program_tour

@@ -51,6 +51,12 @@ class TestAccess(LoyaltyB2bCommon):
         self.assertFalse(
             self.salesman.has_group("loyalty_b2b.group_loyalty_b2b_manager")
         )
+        sales_manager = new_test_user(
+            self.env, login="lb_sales_manager", groups="sales_team.group_sale_manager"
+        )
+        self.assertTrue(
+            sales_manager.has_group("loyalty_b2b.group_loyalty_b2b_manager")
+        )
 
     @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
     def test_loyalty_user(self):
