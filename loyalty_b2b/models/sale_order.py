@@ -1,4 +1,10 @@
-from odoo import fields, models
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_round, format_amount
+
+from .sale_order_line import QUOTATION_STATES
 
 
 class SaleOrder(models.Model):
@@ -10,8 +16,580 @@ class SaleOrder(models.Model):
     b2b_card_id = fields.Many2one(
         "loyalty.b2b.card",
         string="Loyalty Card",
+        compute="_compute_b2b_card_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        tracking=True,
         check_company=True,
         domain="[('partner_id', '=', b2b_commercial_partner_id), "
         "('state', '=', 'active')]",
         copy=False,
+        help="Card of the customer's company whose benefit the order gets: the "
+        "one giving the most, chosen when the customer changes. You may pick "
+        "another card of the same company.",
     )
+    b2b_program_type = fields.Selection(related="b2b_card_id.program_type")
+    b2b_tier_id = fields.Many2one(related="b2b_card_id.tier_id", string="Card Tier")
+    b2b_discount_percent = fields.Float(
+        related="b2b_card_id.discount_percent", string="Card Discount (%)"
+    )
+    b2b_card_currency_id = fields.Many2one(
+        related="b2b_card_id.currency_id", string="Card Currency"
+    )
+    b2b_cashback_balance = fields.Monetary(
+        related="b2b_card_id.cashback_balance",
+        string="Cashback Balance",
+        currency_field="b2b_card_currency_id",
+    )
+    b2b_cashback_available = fields.Monetary(
+        related="b2b_card_id.cashback_available",
+        string="Cashback Available",
+        currency_field="b2b_card_currency_id",
+    )
+    b2b_stamp_count = fields.Integer(related="b2b_card_id.stamp_count")
+    b2b_stamps_required = fields.Integer(related="b2b_card_id.stamps_required")
+    b2b_savings = fields.Monetary(
+        string="Loyalty Savings",
+        compute="_compute_b2b_savings",
+        help="What the loyalty card saves on this order, untaxed: the card's "
+        "discount and the value of a free stamp reward.",
+    )
+    b2b_is_reward_available = fields.Boolean(compute="_compute_b2b_is_reward_available")
+    b2b_manual_discount_count = fields.Integer(
+        compute="_compute_b2b_manual_discount_count"
+    )
+
+    @api.depends("partner_id", "company_id")
+    def _compute_b2b_card_id(self):
+        quotations = self.filtered(lambda order: order.state in QUOTATION_STATES)
+        for order in self - quotations:
+            order.b2b_card_id = order.b2b_card_id
+        best_cards = quotations._b2b_get_best_cards()
+        for order in quotations:
+            order.b2b_card_id = best_cards[order]
+
+    @api.depends(
+        "order_line.price_subtotal",
+        "order_line.b2b_discount",
+        "order_line.discount",
+        "order_line.b2b_technical_discount",
+    )
+    def _compute_b2b_savings(self):
+        for order in self:
+            order.b2b_savings = sum(
+                line._b2b_get_savings() for line in order.order_line
+            )
+
+    @api.depends(
+        "state",
+        "b2b_card_id.stamp_count",
+        "b2b_card_id.state",
+        "order_line.b2b_reward_kind",
+    )
+    def _compute_b2b_is_reward_available(self):
+        for order in self:
+            card = order.b2b_card_id
+            order.b2b_is_reward_available = (
+                order.state in QUOTATION_STATES
+                and card.program_type == "stamp"
+                and card.state == "active"
+                and card.stamp_count >= card.stamps_required
+                and "stamp_reward" not in order.order_line.mapped("b2b_reward_kind")
+            )
+
+    @api.depends("order_line.discount", "order_line.b2b_technical_discount")
+    def _compute_b2b_manual_discount_count(self):
+        for order in self:
+            order.b2b_manual_discount_count = len(
+                order.order_line.filtered("b2b_has_manual_discount")
+            )
+
+    @api.constrains("b2b_card_id", "partner_id")
+    def _check_b2b_card_id(self):
+        for order in self.filtered("b2b_card_id"):
+            if order.b2b_card_id.partner_id != order.partner_id.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Loyalty card %(card)s belongs to %(holder)s: it cannot be "
+                        "used on an order of %(customer)s. Pick one of %(company)s's "
+                        "cards, or none.",
+                        card=order.b2b_card_id.display_name,
+                        holder=order.b2b_card_id.partner_id.display_name,
+                        customer=order.partner_id.display_name,
+                        company=order.partner_id.commercial_partner_id.display_name,
+                    )
+                )
+
+    def _get_copiable_order_lines(self):
+        # A copy earns its own rewards.
+        return (
+            super()
+            ._get_copiable_order_lines()
+            .filtered(lambda line: not line.b2b_reward_kind)
+        )
+
+    def action_confirm(self):
+        # Discounts still to recompute get their quotation's values, not the
+        # confirmed order's (whose lines keep theirs).
+        self.order_line._recompute_recordset(["b2b_discount", "discount"])
+        self._b2b_check_confirmation()
+        return super().action_confirm()
+
+    def _action_confirm(self):
+        res = super()._action_confirm()
+        self._b2b_enroll()
+        self._b2b_record_stamps()
+        self.b2b_card_id._b2b_invalidate_cashback_available()
+        return res
+
+    def _action_cancel(self):
+        confirmed = self.filtered(lambda order: order.state == "sale")
+        res = super()._action_cancel()
+        confirmed._b2b_return_stamps()
+        confirmed.b2b_card_id._b2b_invalidate_cashback_available()
+        return res
+
+    def _recompute_prices(self):
+        # "Update prices" resets line discounts: the card's included.
+        return super(
+            SaleOrder, self.with_context(b2b_force_discount=True)
+        )._recompute_prices()
+
+    def action_b2b_apply_card_discount(self):
+        """Give every eligible line the card's current discount, typed discounts
+        included, as on a new quotation."""
+        for order in self:
+            if order.state not in QUOTATION_STATES:
+                raise UserError(
+                    self.env._(
+                        "The card discount of %(order)s cannot change: it is no "
+                        "longer a quotation.",
+                        order=order.name,
+                    )
+                )
+        lines = self.order_line.with_context(b2b_force_discount=True)
+        lines._compute_b2b_discount()
+        lines._compute_discount()
+        return True
+
+    def action_b2b_add_stamp_reward(self):
+        """Add the stamp card's reward, free of charge; confirming the order
+        consumes the stamps."""
+        self.ensure_one()
+        card = self.b2b_card_id
+        if not self.b2b_is_reward_available:
+            raise UserError(
+                self.env._(
+                    "No stamp reward is available on %(order)s: it needs a "
+                    "quotation with an active stamp card holding %(required)s "
+                    "stamps, and no reward yet.",
+                    order=self.name,
+                    required=card.stamps_required,
+                )
+            )
+        product = card.program_id.stamp_reward_product_id
+        self.env["sale.order.line"].create(
+            {
+                "order_id": self.id,
+                "product_id": product.id,
+                "name": self.env._(
+                    "%(product)s\nStamp reward: %(stamps)s stamps of card %(card)s",
+                    product=product.display_name,
+                    stamps=card.stamps_required,
+                    card=card.name,
+                ),
+                "product_uom_qty": 1.0,
+                "discount": 100.0,
+                "b2b_reward_kind": "stamp_reward",
+                "sequence": max(self.order_line.mapped("sequence"), default=10) + 1,
+            }
+        )
+        return True
+
+    def action_b2b_open_cashback_wizard(self):
+        self.ensure_one()
+        self._b2b_check_cashback_card()
+        return {
+            "name": self.env._("Use Cashback"),
+            "type": "ir.actions.act_window",
+            "res_model": "loyalty.b2b.cashback.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
+
+    def b2b_apply_cashback(self, amount):
+        """Spend ``amount`` (in the order's currency) of the card's cashback on
+        this quotation, as one redemption line replacing any previous one.
+
+        Public: integrations may call it. Raises a UserError when the amount is
+        not positive, exceeds the order's total or the card's available balance.
+        """
+        self.ensure_one()
+        card = self._b2b_check_cashback_card()
+        currency = self.currency_id
+        amount = currency.round(amount)
+        if currency.compare_amounts(amount, 0.0) <= 0:
+            raise UserError(self.env._("The cashback to use must be positive."))
+        # Taken before reading the balance: see loyalty.b2b.card._b2b_lock().
+        card._b2b_lock()
+        available, order_total = self._b2b_get_cashback_limits()
+        if currency.compare_amounts(amount, order_total) > 0:
+            raise UserError(
+                self.env._(
+                    "%(amount)s of cashback exceeds the total of %(order)s "
+                    "(%(total)s).",
+                    amount=format_amount(self.env, amount, currency),
+                    order=self.name,
+                    total=format_amount(self.env, order_total, currency),
+                )
+            )
+        if currency.compare_amounts(amount, available) > 0:
+            raise UserError(
+                self._b2b_cashback_exceeded_message(card, amount, available, currency)
+            )
+        self.order_line.filtered(
+            lambda line: line.b2b_reward_kind == "cashback"
+        ).unlink()
+        self.env["sale.order.line"].create(
+            {
+                "order_id": self.id,
+                "product_id": card.program_id.cashback_redemption_product_id.id,
+                "name": self.env._(
+                    "Cashback redemption (card %(card)s)", card=card.name
+                ),
+                "product_uom_qty": 1.0,
+                "price_unit": -amount,
+                "b2b_reward_kind": "cashback",
+                "sequence": max(self.order_line.mapped("sequence"), default=10) + 1,
+            }
+        )
+        return True
+
+    def _b2b_get_best_cards(self):
+        """``{order: card}``: the active card of each order's customer company,
+        valid on the order date and eligible, that gives the most."""
+        empty = self.env["loyalty.b2b.card"]
+        partners = self.partner_id.commercial_partner_id
+        if not partners:
+            return dict.fromkeys(self, empty)
+        # sudo: whoever may write the order gets its customer's card; the search
+        # is limited to the orders' customers and companies.
+        cards = empty.sudo().search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("company_id", "in", self.company_id.ids),
+                ("state", "=", "active"),
+            ]
+        )
+        result = {}
+        for order in self:
+            date = fields.Date.context_today(order, order.date_order)
+            candidates = cards.filtered(
+                lambda card, order=order, date=date: (
+                    card.partner_id == order.partner_id.commercial_partner_id
+                    and card.company_id == order.company_id
+                    and card.program_id._is_valid_on(date)
+                    and card.program_id._filter_eligible_partners(card.partner_id)
+                )
+            )
+            best = max(
+                candidates, key=lambda card: card._b2b_get_benefit_rank(), default=empty
+            )
+            result[order] = best.sudo(False)
+        return result
+
+    def _b2b_check_cashback_card(self):
+        """The order's cashback card, or a clear error."""
+        self.ensure_one()
+        card = self.b2b_card_id
+        if self.state not in QUOTATION_STATES:
+            raise UserError(
+                self.env._(
+                    "Cashback can only be used on a quotation; %(order)s is not "
+                    "one any more.",
+                    order=self.name,
+                )
+            )
+        if card.program_type != "cashback" or card.state != "active":
+            raise UserError(
+                self.env._(
+                    "%(order)s has no active cashback card: choose the customer's "
+                    "cashback card in the Loyalty Card field first.",
+                    order=self.name,
+                )
+            )
+        if not card.program_id.cashback_redemption_product_id:
+            raise UserError(
+                self.env._(
+                    "Program %(program)s has no redemption product: set one on the "
+                    "program to spend its cashback on orders.",
+                    program=card.program_id.display_name,
+                )
+            )
+        return card
+
+    def _b2b_get_cashback_limits(self):
+        """(available cashback, order total without redemption), both in the
+        order's currency. The available amount is rounded down so that spending
+        all of it never exceeds the balance once converted back."""
+        self.ensure_one()
+        card = self.b2b_card_id
+        card._b2b_invalidate_cashback_available()
+        available = card.currency_id._convert(
+            card.cashback_available,
+            self.currency_id,
+            self.company_id,
+            self.date_order,
+            round=False,
+        )
+        available = float_round(
+            max(available, 0.0),
+            precision_rounding=self.currency_id.rounding,
+            rounding_method="DOWN",
+        )
+        redemption = self.order_line.filtered(
+            lambda line: line.b2b_reward_kind == "cashback"
+        )
+        order_total = self.amount_total - sum(redemption.mapped("price_total"))
+        return available, order_total
+
+    def _b2b_get_cashback_spent(self):
+        """Cashback each order of ``self`` spends once confirmed today, in company
+        currency (as its commitment will count it)."""
+        today = fields.Date.context_today(self)
+        spent = {}
+        for order in self:
+            lines = order.order_line.filtered(
+                lambda line: line.b2b_reward_kind == "cashback"
+            )
+            spent[order] = order.currency_id._convert(
+                -sum(lines.mapped("price_subtotal")),
+                order.company_id.currency_id,
+                order.company_id,
+                today,
+            )
+        return spent
+
+    def _b2b_check_confirmation(self):
+        """Refuse to confirm orders whose card cannot give what they promise.
+
+        The cards whose stamps or cashback the orders spend are locked first, so
+        that two orders confirmed at the same time cannot spend the same balance.
+        """
+        today = fields.Date.context_today(self)
+        expected_types = {"stamp_reward": "stamp", "cashback": "cashback"}
+        spending = self.browse()
+        for order in self.filtered(lambda o: o.state in QUOTATION_STATES):
+            card = order.b2b_card_id
+            kinds = set(order.order_line.mapped("b2b_reward_kind")) - {False}
+            if not card:
+                if kinds:
+                    raise UserError(
+                        self.env._(
+                            "%(order)s holds loyalty reward or cashback lines but "
+                            "no loyalty card: choose the card or remove the lines.",
+                            order=order.name,
+                        )
+                    )
+                continue
+            if card.state != "active" or not card.program_id._is_valid_on(today):
+                raise UserError(
+                    self.env._(
+                        "Loyalty card %(card)s of %(order)s is no longer valid "
+                        "(blocked, expired or its program ended): choose another "
+                        "card or none, then confirm.",
+                        card=card.display_name,
+                        order=order.name,
+                    )
+                )
+            if any(expected_types[kind] != card.program_type for kind in kinds):
+                raise UserError(
+                    self.env._(
+                        "The reward or cashback lines of %(order)s do not match its "
+                        "loyalty card %(card)s: stamp rewards need a stamp card, "
+                        "cashback a cashback card. Remove the lines or choose the "
+                        "right card.",
+                        order=order.name,
+                        card=card.display_name,
+                    )
+                )
+            if kinds:
+                spending |= order
+        if spending:
+            spending.b2b_card_id._b2b_lock()
+            spending.filtered(
+                lambda o: o.b2b_program_type == "stamp"
+            )._b2b_check_stamps()
+            spending.filtered(
+                lambda o: o.b2b_program_type == "cashback"
+            )._b2b_check_cashback()
+
+    def _b2b_check_stamps(self):
+        """The cards hold the stamps of the rewards of the orders ``self``."""
+        rewards = defaultdict(int)
+        for order in self:
+            rewards[order.b2b_card_id] += 1
+        for card, count in rewards.items():
+            needed = count * card.stamps_required
+            if card.stamp_count < needed:
+                raise UserError(
+                    self.env._(
+                        "Card %(card)s has %(count)s stamps; the orders being "
+                        "confirmed need %(needed)s for their rewards. Remove a "
+                        "reward line or confirm later.",
+                        card=card.display_name,
+                        count=card.stamp_count,
+                        needed=needed,
+                    )
+                )
+
+    def _b2b_check_cashback(self):
+        """The cards can pay the cashback the orders ``self`` spend."""
+        for order in self:
+            if order.currency_id.compare_amounts(order.amount_total, 0.0) < 0:
+                raise UserError(
+                    self.env._(
+                        "The cashback used on %(order)s exceeds its total: lower "
+                        "the redemption line.",
+                        order=order.name,
+                    )
+                )
+        requested = defaultdict(float)
+        for order, amount in self._b2b_get_cashback_spent().items():
+            requested[order.b2b_card_id] += amount
+        self.b2b_card_id._b2b_invalidate_cashback_available()
+        for card, amount in requested.items():
+            if card.currency_id.compare_amounts(amount, card.cashback_available) > 0:
+                raise UserError(
+                    self._b2b_cashback_exceeded_message(
+                        card, amount, card.cashback_available, card.currency_id
+                    )
+                )
+
+    def _b2b_cashback_exceeded_message(self, card, amount, available, currency):
+        return self.env._(
+            "Card %(card)s cannot spend %(amount)s of cashback: only %(available)s "
+            "is available (balance %(balance)s, of which %(committed)s is already "
+            "committed on confirmed orders not invoiced yet).",
+            card=card.display_name,
+            amount=format_amount(self.env, amount, currency),
+            available=format_amount(self.env, max(available, 0.0), currency),
+            balance=format_amount(self.env, card.cashback_balance, card.currency_id),
+            committed=format_amount(
+                self.env, card.cashback_committed, card.currency_id
+            ),
+        )
+
+    def _b2b_enroll(self):
+        """Issue the cards of the automatic-enrolment programs to the confirmed
+        orders' companies that have none; an order without a card gets the new
+        one (its discount is not applied after the fact: the price was agreed)."""
+        orders = self.filtered("partner_id")
+        if not orders:
+            return
+        program_model = self.env["loyalty.b2b.program"].sudo()
+        # sudo: enrolment is the program's rule, not the salesperson's choice.
+        programs = program_model.search(
+            [("auto_enroll", "=", True), ("company_id", "in", orders.company_id.ids)]
+        )
+        if not programs:
+            return
+        card_model = self.env["loyalty.b2b.card"].sudo()
+        partners = orders.partner_id.commercial_partner_id
+        enrolled = {
+            (card.program_id, card.partner_id)
+            for card in card_model.search(
+                [("program_id", "in", programs.ids), ("partner_id", "in", partners.ids)]
+            )
+        }
+        today = fields.Date.context_today(self)
+        for order in orders:
+            partner = order.partner_id.commercial_partner_id
+            for program in programs:
+                if (
+                    program.company_id != order.company_id
+                    or (program, partner) in enrolled
+                    or not program._is_valid_on(today)
+                    or not program._filter_eligible_partners(partner)
+                ):
+                    continue
+                card = card_model.create(
+                    {"program_id": program.id, "partner_id": partner.id}
+                )
+                enrolled.add((program, partner))
+                card.message_post(
+                    body=self.env._(
+                        "Card issued automatically at the confirmation of order "
+                        "%(order)s.",
+                        order=order.name,
+                    )
+                )
+                if not order.b2b_card_id:
+                    order.b2b_card_id = card.sudo(False)
+
+    def _b2b_record_stamps(self):
+        """Ledger entries of the stamp cards of the orders just confirmed: one
+        stamp per order reaching the program's minimum, the reward's stamps
+        consumed."""
+        vals_list = []
+        for order in self.filtered(lambda o: o.b2b_card_id.program_type == "stamp"):
+            card = order.b2b_card_id
+            program = card.program_id
+            # The minimum, in company currency, at the order's own rate.
+            minimum = program.stamp_min_amount * order.currency_rate
+            if order.currency_id.compare_amounts(order.amount_untaxed, minimum) >= 0:
+                vals_list.append(
+                    {
+                        "card_id": card.id,
+                        "kind": "stamp",
+                        "stamps": 1,
+                        "sale_order_id": order.id,
+                        "note": self.env._("Order %(order)s", order=order.name),
+                    }
+                )
+            if "stamp_reward" in order.order_line.mapped("b2b_reward_kind"):
+                vals_list.append(
+                    {
+                        "card_id": card.id,
+                        "kind": "stamp_reward",
+                        "stamps": -card.stamps_required,
+                        "sale_order_id": order.id,
+                        "note": self.env._(
+                            "Reward of order %(order)s", order=order.name
+                        ),
+                    }
+                )
+        if vals_list:
+            # sudo: the ledger is append-only and written by business flows only.
+            self.env["loyalty.b2b.transaction"].sudo().create(vals_list)
+
+    def _b2b_return_stamps(self):
+        """Cancelled orders give back what their confirmation did to the stamps:
+        the stamp earned is taken back, the reward's stamps are returned."""
+        if not self:
+            return
+        ledger = self.env["loyalty.b2b.transaction"].sudo()
+        totals = ledger._read_group(
+            [
+                ("sale_order_id", "in", self.ids),
+                ("kind", "in", ("stamp", "stamp_reward")),
+            ],
+            ["sale_order_id", "card_id", "kind"],
+            ["stamps:sum"],
+        )
+        ledger.create(
+            [
+                {
+                    "card_id": card.id,
+                    "kind": kind,
+                    "stamps": -stamps,
+                    "sale_order_id": order.id,
+                    "note": self.env._("Order %(order)s cancelled", order=order.name),
+                }
+                for order, card, kind, stamps in totals
+                if stamps
+            ]
+        )

@@ -1,0 +1,70 @@
+from odoo import Command
+from odoo.tests import new_test_user
+
+from .common import LoyaltyB2bCommon
+
+
+class LoyaltyB2bSaleCommon(LoyaltyB2bCommon):
+    """Sales on loyalty cards: helpers shared by the test_sale_* files."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.SaleOrder = cls.env["sale.order"]
+        cls.tax_rate = cls.tax_sale_a.amount
+        cls.gold = cls.program_accumulative.tier_ids.filtered(
+            lambda tier: tier.name == "Gold"
+        )
+        cls.redemption_product = cls.env.ref("loyalty_b2b.product_cashback_redemption")
+
+    @classmethod
+    def _create_card(cls, program, partner=None, **vals):
+        return cls.Card.create(
+            {
+                "program_id": program.id,
+                "partner_id": (partner or cls.customer).id,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _create_order(cls, partner=None, lines=None, user=None, **vals):
+        """A quotation; ``lines``: (product, quantity) pairs, one drill by default."""
+        lines = lines if lines is not None else [(cls.product_drill, 1.0)]
+        return cls.SaleOrder.with_user(user or cls.env.user).create(
+            {
+                "partner_id": (partner or cls.customer).id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_uom_qty": qty})
+                    for product, qty in lines
+                ],
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _add_ledger(cls, card, amount=0.0, stamps=0, kind="adjust"):
+        return cls.Transaction.sudo().create(
+            {"card_id": card.id, "kind": kind, "amount": amount, "stamps": stamps}
+        )
+
+    def _invoice(self, orders, post=True):
+        invoice = orders._create_invoices()
+        if post:
+            invoice.action_post()
+        return invoice
+
+    def _new_salesperson(self):
+        """A salesperson with no other right: loyalty comes with Sales / User."""
+        return new_test_user(
+            self.env,
+            login="b2b_salesperson",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.company.id,
+        )
+
+    def _enable_line_discounts(self):
+        """The "Discounts" sales setting: line discounts, pricelist discounts."""
+        self.env.ref("base.group_user").implied_ids |= self.env.ref(
+            "sale.group_discount_per_so_line"
+        )

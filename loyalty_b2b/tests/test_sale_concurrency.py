@@ -1,0 +1,218 @@
+from contextlib import contextmanager
+
+import psycopg2.errors
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import UserError
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tools import SQL, mute_logger
+
+
+@tagged("post_install", "-at_install")
+class TestSaleConcurrency(BaseCase):
+    """Two orders racing for one card's cashback or stamps, in two transactions.
+
+    Like Odoo's own concurrency tests (base/tests/test_ir_sequence.py), this
+    works with real, committed transactions: each test creates and commits its
+    data, and deletes it afterwards.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.registry = Registry(get_db_name())
+        self.ids = {}
+        self.addCleanup(self._cleanup)
+        with self._environment() as env:
+            partner = env["res.partner"].create(
+                {"name": "Concurrent Customer", "is_company": True}
+            )
+            product, reward_product = env["product.product"].create(
+                [
+                    {
+                        "name": name,
+                        "type": "service",
+                        "list_price": 100.0,
+                        "taxes_id": [Command.clear()],
+                    }
+                    for name in ("Concurrent Widget", "Concurrent Reward")
+                ]
+            )
+            programs = env["loyalty.b2b.program"].create(
+                [
+                    {
+                        "name": "Concurrent Cashback",
+                        "program_type": "cashback",
+                        "tier_ids": [
+                            Command.create({"name": "Base", "cashback_percent": 1})
+                        ],
+                    },
+                    {
+                        "name": "Concurrent Stamps",
+                        "program_type": "stamp",
+                        "stamps_required": 3,
+                        "stamp_min_amount": 1000.0,
+                        "stamp_reward_product_id": reward_product.id,
+                        "sequence": 1000,
+                    },
+                ]
+            )
+            cards = env["loyalty.b2b.card"].create(
+                [
+                    {"program_id": program.id, "partner_id": partner.id}
+                    for program in programs
+                ]
+            )
+            env["loyalty.b2b.transaction"].create(
+                [
+                    {"card_id": cards[0].id, "kind": "adjust", "amount": 100.0},
+                    {"card_id": cards[1].id, "kind": "adjust", "stamps": 3},
+                ]
+            )
+            self.ids.update(
+                partner=partner.id,
+                products=(product | reward_product).ids,
+                programs=programs.ids,
+                cards=cards.ids,
+                cashback_card=cards[0].id,
+                stamp_card=cards[1].id,
+                product=product.id,
+            )
+
+    @contextmanager
+    def _environment(self):
+        """A new transaction, committed at the end of the block."""
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def _cleanup(self):
+        if not self.ids:
+            return
+        with self._environment() as env:
+            cards = env["loyalty.b2b.card"].browse(self.ids["cards"])
+            orders = env["sale.order"].search(
+                [("partner_id", "=", self.ids["partner"])]
+            )
+            orders.filtered(lambda order: order.state == "sale")._action_cancel()
+            orders.unlink()
+            # The ledger is append-only for the application: a test may clean up.
+            env.cr.execute(
+                SQL(
+                    "DELETE FROM loyalty_b2b_transaction WHERE card_id IN %s",
+                    tuple(cards.ids),
+                )
+            )
+            env.invalidate_all()
+            cards.unlink()
+            env["loyalty.b2b.program"].browse(self.ids["programs"]).unlink()
+            env["product.product"].browse(self.ids["products"]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def _create_quotations(self, card_key, count=2):
+        """Committed quotations of the test customer on the card ``card_key``."""
+        with self._environment() as env:
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": self.ids["partner"],
+                        "b2b_card_id": self.ids[card_key],
+                        "order_line": [
+                            Command.create(
+                                {
+                                    "product_id": self.ids["product"],
+                                    "product_uom_qty": 1,
+                                }
+                            )
+                        ],
+                    }
+                    for _i in range(count)
+                ]
+            )
+            return orders.ids
+
+    def _spend_cashback(self, order_ids):
+        with self._environment() as env:
+            for order in env["sale.order"].browse(order_ids):
+                order.b2b_apply_cashback(80.0)
+
+    def _add_rewards(self, order_ids):
+        with self._environment() as env:
+            for order in env["sale.order"].browse(order_ids):
+                order.action_b2b_add_stamp_reward()
+
+    def _card_value(self, fname):
+        with self._environment() as env:
+            card_key = "cashback_card" if fname.startswith("cashback") else "stamp_card"
+            return env["loyalty.b2b.card"].browse(self.ids[card_key])[fname]
+
+    @mute_logger("odoo.sql_db")
+    def test_cashback_write_skew(self):
+        """The second transaction read the balance before the first committed:
+        it must not spend it again."""
+        first_id, second_id = self._create_quotations("cashback_card")
+        self._spend_cashback([first_id, second_id])
+        with self._environment() as env1, self._environment() as env2:
+            # The second transaction's snapshot is taken now.
+            second = env2["sale.order"].browse(second_id)
+            self.assertEqual(second.b2b_card_id.cashback_available, 100.0)
+            env1["sale.order"].browse(first_id).action_confirm()
+            env1.cr.commit()
+            with self.assertRaises(psycopg2.errors.SerializationFailure):
+                second.action_confirm()
+            env2.cr.rollback()
+            # What Odoo's request retry does: a fresh transaction, a clear error.
+            env2.invalidate_all()
+            with self.assertRaisesRegex(UserError, "only [^0-9]*20.00 is available"):
+                second.action_confirm()
+        self.assertEqual(self._card_value("cashback_committed"), 80.0)
+        self.assertEqual(self._card_value("cashback_available"), 20.0)
+
+    @mute_logger("odoo.sql_db")
+    def test_cashback_confirmations_at_the_same_time(self):
+        """Both transactions in flight: the second waits for the card."""
+        first_id, second_id = self._create_quotations("cashback_card")
+        self._spend_cashback([first_id, second_id])
+        with self._environment() as env1, self._environment() as env2:
+            env1["sale.order"].browse(first_id).action_confirm()
+            env2.cr.execute("SET LOCAL lock_timeout = '300ms'")
+            with self.assertRaises(psycopg2.errors.LockNotAvailable):
+                env2["sale.order"].browse(second_id).action_confirm()
+            env2.cr.rollback()
+            env1.cr.commit()
+            env2.invalidate_all()
+            with self.assertRaisesRegex(UserError, "only [^0-9]*20.00 is available"):
+                env2["sale.order"].browse(second_id).action_confirm()
+        self.assertEqual(self._card_value("cashback_available"), 20.0)
+
+    @mute_logger("odoo.sql_db")
+    def test_cashback_applied_while_another_order_confirms(self):
+        first_id, second_id = self._create_quotations("cashback_card")
+        self._spend_cashback([first_id])
+        with self._environment() as env1, self._environment() as env2:
+            second = env2["sale.order"].browse(second_id)
+            self.assertEqual(second.b2b_card_id.cashback_available, 100.0)
+            env1["sale.order"].browse(first_id).action_confirm()
+            env1.cr.commit()
+            with self.assertRaises(psycopg2.errors.SerializationFailure):
+                second.b2b_apply_cashback(80.0)
+            env2.cr.rollback()
+            env2.invalidate_all()
+            with self.assertRaisesRegex(UserError, "only [^0-9]*20.00 is available"):
+                second.b2b_apply_cashback(80.0)
+
+    @mute_logger("odoo.sql_db")
+    def test_stamp_rewards_write_skew(self):
+        first_id, second_id = self._create_quotations("stamp_card")
+        self._add_rewards([first_id, second_id])
+        with self._environment() as env1, self._environment() as env2:
+            second = env2["sale.order"].browse(second_id)
+            self.assertEqual(second.b2b_card_id.stamp_count, 3)
+            env1["sale.order"].browse(first_id).action_confirm()
+            env1.cr.commit()
+            with self.assertRaises(psycopg2.errors.SerializationFailure):
+                second.action_confirm()
+            env2.cr.rollback()
+            env2.invalidate_all()
+            with self.assertRaisesRegex(UserError, "has 0 stamps"):
+                second.action_confirm()
+        self.assertEqual(self._card_value("stamp_count"), 0)

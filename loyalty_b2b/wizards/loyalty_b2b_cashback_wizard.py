@@ -1,0 +1,51 @@
+from odoo import api, fields, models
+
+
+class LoyaltyB2bCashbackWizard(models.TransientModel):
+    _name = "loyalty.b2b.cashback.wizard"
+    _description = "Use Cashback on a Quotation"
+
+    order_id = fields.Many2one(
+        "sale.order", string="Quotation", required=True, ondelete="cascade"
+    )
+    currency_id = fields.Many2one(related="order_id.currency_id")
+    card_id = fields.Many2one(related="order_id.b2b_card_id")
+    available_amount = fields.Monetary(
+        string="Available",
+        compute="_compute_limits",
+        help="The card's cashback balance minus what confirmed orders not "
+        "invoiced yet already spend, in the order's currency.",
+    )
+    order_total = fields.Monetary(
+        compute="_compute_limits",
+        help="Total of the quotation, taxes included, before any cashback.",
+    )
+    amount = fields.Monetary(
+        string="Cashback to Use",
+        compute="_compute_amount",
+        store=True,
+        readonly=False,
+        required=True,
+        help="Deducted from the quotation as one redemption line. At most the "
+        "available balance and the order total.",
+    )
+
+    @api.depends("order_id")
+    def _compute_limits(self):
+        for wizard in self:
+            if wizard.order_id.b2b_program_type == "cashback":
+                wizard.available_amount, wizard.order_total = (
+                    wizard.order_id._b2b_get_cashback_limits()
+                )
+            else:
+                wizard.available_amount = wizard.order_total = 0.0
+
+    @api.depends("available_amount", "order_total")
+    def _compute_amount(self):
+        for wizard in self:
+            wizard.amount = max(min(wizard.available_amount, wizard.order_total), 0.0)
+
+    def action_apply(self):
+        self.ensure_one()
+        self.order_id.b2b_apply_cashback(self.amount)
+        return {"type": "ir.actions.act_window_close"}
