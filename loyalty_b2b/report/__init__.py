@@ -1,0 +1,1 @@
+from . import loyalty_b2b_liability_report

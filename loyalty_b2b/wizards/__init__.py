@@ -1,0 +1,2 @@
+from . import loyalty_b2b_adjust_wizard
+from . import loyalty_b2b_cashback_wizard
