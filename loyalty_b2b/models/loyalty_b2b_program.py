@@ -44,6 +44,13 @@ class LoyaltyB2bProgram(models.Model):
         help="Rolling window of company spend that decides the tier, ending "
         "today. 0 counts all time.",
     )
+    tier_hold_months = fields.Integer(
+        string="Tier Hold (months)",
+        default=0,
+        help="A card keeps a tier it reached for at least this many months "
+        "before it can move down, even if its spend falls. 0: tiers follow the "
+        "spend at once.",
+    )
     stamps_required = fields.Integer(
         default=10, help="Stamps a card must collect to earn the reward."
     )
@@ -200,6 +207,17 @@ class LoyaltyB2bProgram(models.Model):
                     )
                 )
 
+    @api.constrains("tier_hold_months")
+    def _check_tier_hold_months(self):
+        for program in self:
+            if program.tier_hold_months < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The tier hold of program %(program)s cannot be negative.",
+                        program=program.name,
+                    )
+                )
+
     @api.constrains(
         "program_type", "stamps_required", "stamp_reward_product_id", "stamp_min_amount"
     )
@@ -242,7 +260,11 @@ class LoyaltyB2bProgram(models.Model):
             if program.program_type == "cashback" and program.active:
                 missing = [
                     program._fields[fname]._description_string(self.env)
-                    for fname in ("journal_id", "rebate_account_id", "liability_account_id")
+                    for fname in (
+                        "journal_id",
+                        "rebate_account_id",
+                        "liability_account_id",
+                    )
                     if not program[fname]
                 ]
                 if missing:
@@ -264,7 +286,9 @@ class LoyaltyB2bProgram(models.Model):
             )
 
     @api.model
-    def _check_b2b_accounting_types(self, company, journal, rebate, liability, breakage):
+    def _check_b2b_accounting_types(
+        self, company, journal, rebate, liability, breakage
+    ):
         """Raise a clear error if a loyalty journal or account cannot do its job."""
         if journal and journal.type != "general":
             raise ValidationError(
@@ -359,7 +383,11 @@ class LoyaltyB2bProgram(models.Model):
                 "color": 10,
                 "tier_ids": [
                     Command.create(
-                        {"name": self.env._("Base"), "min_amount": 0, "cashback_percent": 2}
+                        {
+                            "name": self.env._("Base"),
+                            "min_amount": 0,
+                            "cashback_percent": 2,
+                        }
                     ),
                     Command.create(
                         {

@@ -1,0 +1,259 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .test_tier_engine import TierCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTierNotifications(TierCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        Partner = cls.env["res.partner"]
+        cls.contact.write(
+            {"email": "ann@acme.example", "b2b_loyalty_mail": True, "lang": "en_US"}
+        )
+        cls.contact_fr = Partner.create(
+            {
+                "name": "Béa Achat",
+                "parent_id": cls.customer.id,
+                "email": "bea@acme.example",
+                "b2b_loyalty_mail": True,
+                "lang": "fr_FR",
+            }
+        )
+        cls.contact_quiet = Partner.create(
+            {
+                "name": "Carl Quiet",
+                "parent_id": cls.customer.id,
+                "email": "carl@acme.example",
+            }
+        )
+        cls.template = cls.env.ref("loyalty_b2b.mail_template_b2b_tier_upgrade")
+        cls.template.with_context(lang="fr_FR").subject = (
+            "{{ object.company_id.name }} : votre carte "
+            "{{ object.program_id.name }} a atteint {{ object.new_tier_id.name }}"
+        )
+        cls.salesman = new_test_user(
+            cls.env,
+            login="tier_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+
+    def _send_notices(self):
+        # As the scheduler runs it: as the superuser.
+        return self.History.sudo()._cron_b2b_notify_tier_changes()
+
+    def _upgrade_mails(self, history):
+        return self.env["mail.mail"].search(
+            [
+                ("model", "=", "loyalty.b2b.tier.history"),
+                ("res_id", "in", history.ids),
+            ]
+        )
+
+    @freeze_time("2024-06-15")
+    def test_upgrade_history_note_and_mail(self):
+        card = self._card()
+        initial = card.tier_history_ids
+        self.assertEqual(initial.change, "initial")
+        self._send_notices()
+        self.assertEqual(initial.notification_state, "done")
+        self.assertFalse(self._upgrade_mails(initial), "a first tier is not news")
+        self.assertTrue(
+            card.message_ids.filtered(lambda m: "Tier set to Silver" in m.body)
+        )
+
+        notice_cron = self.env.ref("loyalty_b2b.ir_cron_b2b_tier_notifications")
+        triggers = self.env["ir.cron.trigger"].search_count(
+            [("cron_id", "=", notice_cron.id)]
+        )
+        self._document(self.contact, "2024-06-01", 10000.0)
+        upgrade = card.tier_history_ids - initial
+        # Posting only records the change and asks for the notices to be sent.
+        self.assertEqual(upgrade.notification_state, "pending")
+        self.assertFalse(self._upgrade_mails(upgrade))
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count(
+                [("cron_id", "=", notice_cron.id)]
+            ),
+            triggers + 1,
+        )
+        self._send_notices()
+        self.assertEqual(upgrade.notification_state, "done")
+        self.assertRecordValues(
+            upgrade,
+            [
+                {
+                    "change": "upgrade",
+                    "old_tier_id": self.silver.id,
+                    "new_tier_id": self.gold.id,
+                    "spent_amount": 10000.0,
+                    "partner_id": self.customer.id,
+                }
+            ],
+        )
+        # A note in the card's chatter.
+        notes = card.message_ids.filtered(
+            lambda m: "Tier upgraded from Silver to Gold" in m.body
+        )
+        self.assertEqual(len(notes), 1)
+        self.assertIn("10,000.00", notes.body)
+        # One mail per language, to the contacts that receive loyalty mail only.
+        mails = self._upgrade_mails(upgrade)
+        self.assertEqual(len(mails), 2)
+        mail_en = mails.filtered(lambda m: m.recipient_ids == self.contact)
+        mail_fr = mails.filtered(lambda m: m.recipient_ids == self.contact_fr)
+        self.assertEqual(
+            mail_en.subject,
+            f"{self.company.name}: your Volume card reached Gold",
+        )
+        self.assertEqual(
+            mail_fr.subject,
+            f"{self.company.name} : votre carte Volume a atteint Gold",
+        )
+        self.assertIn("7", mail_en.body_html)
+        self.assertIn(card.name, mail_en.body_html)
+        self.assertNotIn(self.contact_quiet, mails.recipient_ids)
+        self.assertEqual(mails.mapped("state"), ["outgoing", "outgoing"])
+        self._send_notices()
+        self.assertEqual(self._upgrade_mails(upgrade), mails, "sent once")
+
+    @freeze_time("2024-06-15")
+    def test_contact_without_language_gets_the_company_language(self):
+        self.customer.lang = "fr_FR"
+        self.contact.lang = False
+        self.contact_fr.b2b_loyalty_mail = False
+        card = self._card()
+        self._document(self.customer, "2024-06-01", 10000.0)
+        self._send_notices()
+        mails = self._upgrade_mails(card.tier_history_ids)
+        self.assertEqual(mails.recipient_ids, self.contact)
+        self.assertIn("votre carte", mails.subject)
+
+    @freeze_time("2024-06-15")
+    def test_no_mail_without_loyalty_contacts(self):
+        card = self._card(partner=self.other_customer)
+        self._document(self.other_customer, "2024-06-01", 10000.0)
+        self._send_notices()
+        upgrade = card.tier_history_ids.filtered(lambda h: h.change == "upgrade")
+        self.assertEqual(upgrade.notification_state, "done")
+        self.assertFalse(self._upgrade_mails(upgrade))
+
+    @freeze_time("2024-06-15")
+    def test_downgrade_activity_for_salesperson(self):
+        self.customer.user_id = self.salesman
+        card = self._card()
+        self._document(self.customer, "2024-06-01", 10000.0)
+        self._send_notices()
+        self.assertFalse(card.activity_ids)
+        mail_count = self.env["mail.mail"].search_count(
+            [("model", "=", "loyalty.b2b.tier.history")]
+        )
+        self._document(self.customer, "2024-06-02", 500.0, move_type="out_refund")
+        self.assertEqual(card.tier_id, self.silver)
+        self.assertFalse(card.activity_ids, "the notices are sent afterwards")
+        self._send_notices()
+        activity = card.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.salesman)
+        self.assertEqual(
+            activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo")
+        )
+        self.assertEqual(activity.summary, "Loyalty tier downgraded: Acme Wholesale")
+        self.assertIn("from Gold to Silver", activity.note)
+        self.assertIn("9,500.00", activity.note)
+        # The customer is not mailed about a downgrade.
+        self.assertEqual(
+            self.env["mail.mail"].search_count(
+                [("model", "=", "loyalty.b2b.tier.history")]
+            ),
+            mail_count,
+        )
+        self.assertTrue(
+            card.message_ids.filtered(
+                lambda m: "Tier downgraded from Gold to Silver" in m.body
+            )
+        )
+
+    @freeze_time("2024-06-15")
+    def test_downgrade_activity_falls_back_to_loyalty_administrator(self):
+        """Without a salesperson who works in the card's company, a Loyalty
+        administrator of that company gets the activity."""
+        other_company = self.setup_other_company(name="Elsewhere")["company"]
+        self.salesman.write(
+            {"company_ids": [(6, 0, other_company.ids)], "company_id": other_company.id}
+        )
+        self.customer.user_id = self.salesman
+        card = self._card()
+        self._document(self.customer, "2024-06-01", 10000.0)
+        self._document(self.customer, "2024-06-02", 500.0, move_type="out_refund")
+        self._send_notices()
+        user = card.activity_ids.user_id
+        self.assertEqual(len(user), 1)
+        self.assertNotEqual(user, self.salesman)
+        self.assertTrue(user.has_group("loyalty_b2b.group_loyalty_b2b_manager"))
+        self.assertIn(self.company, user.company_ids)
+        self.assertFalse(user.share)
+
+    @freeze_time("2024-06-15")
+    def test_several_changes_before_the_notices_are_sent(self):
+        self.customer.user_id = self.salesman
+        card = self._card()
+        self._document(self.customer, "2024-06-01", 10000.0)
+        self._document(self.customer, "2024-06-02", 500.0, move_type="out_refund")
+        history = card.tier_history_ids
+        self.assertEqual(set(history.mapped("notification_state")), {"pending"})
+        self._send_notices()
+        self.assertEqual(set(history.mapped("notification_state")), {"done"})
+        bodies = card.message_ids.sorted("id").mapped("body")
+        notes = [
+            body
+            for body in bodies
+            if "Tier set" in body
+            or "Tier upgraded" in body
+            or "Tier downgraded" in body
+        ]
+        self.assertEqual(len(notes), 3)
+        self.assertIn("Tier set to Silver", notes[0])
+        self.assertIn("Tier upgraded from Silver to Gold", notes[1])
+        self.assertIn("Tier downgraded from Gold to Silver", notes[2])
+        upgrade = history.filtered(lambda h: h.change == "upgrade")
+        self.assertEqual(len(self._upgrade_mails(upgrade)), 2)
+        self.assertEqual(card.activity_ids.user_id, self.salesman)
+
+    @freeze_time("2024-06-15")
+    def test_history_is_read_only_for_users(self):
+        card = self._card()
+        self._document(self.customer, "2024-06-01", 10000.0)
+        history = card.tier_history_ids.with_user(self.salesman)
+        self.assertEqual(len(history.read(["change"])), 2)
+        with (
+            self.assertRaises(AccessError),
+            mute_logger("odoo.addons.base.models.ir_model"),
+        ):
+            history[0].write({"spent_amount": 1.0})
+        with (
+            self.assertRaises(AccessError),
+            mute_logger("odoo.addons.base.models.ir_model"),
+        ):
+            self.History.with_user(self.salesman).create(
+                {"card_id": card.id, "change": "upgrade"}
+            )
+
+    def test_template_is_editable_data(self):
+        data = self.env["ir.model.data"].search(
+            [
+                ("module", "=", "loyalty_b2b"),
+                ("name", "=", "mail_template_b2b_tier_upgrade"),
+            ]
+        )
+        self.assertTrue(data.noupdate, "administrators' edits survive updates")
+        self.assertTrue(self.template._fields["body_html"].translate)
+        self.assertTrue(self.template._fields["subject"].translate)
