@@ -4,7 +4,11 @@ from . import res_partner
 from . import loyalty_b2b_program
 from . import loyalty_b2b_tier
 from . import loyalty_b2b_card
+from . import loyalty_b2b_tier_history
 from . import loyalty_b2b_transaction
 from . import sale_order
+from . import sale_order_line
 from . import account_move
+from . import account_move_line
+from . import account_partial_reconcile
 from . import account_chart_template

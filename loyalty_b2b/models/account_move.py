@@ -125,16 +125,20 @@ class AccountMove(models.Model):
     def _b2b_filter_paid_cashback_invoices(self):
         """Invoices of ``self`` that earn cashback by being paid and are paid."""
         return self.filtered(
-            lambda move: move.move_type == "out_invoice"
-            and move.company_id.b2b_cashback_trigger == "paid"
-            and move.payment_state in ("paid", "in_payment")
+            lambda move: (
+                move.move_type == "out_invoice"
+                and move.company_id.b2b_cashback_trigger == "paid"
+                and move.payment_state in ("paid", "in_payment")
+            )
         )
 
     def _b2b_on_unpaid(self):
         """Hook: payments of ``self``, paid invoices, were just unreconciled."""
         self.filtered(
-            lambda move: move.state == "posted"
-            and move.payment_state not in ("paid", "in_payment")
+            lambda move: (
+                move.state == "posted"
+                and move.payment_state not in ("paid", "in_payment")
+            )
         )._b2b_cashback_undo(kinds=("earn",))
 
     def _b2b_check_cashback_entries_draftable(self):
@@ -178,8 +182,10 @@ class AccountMove(models.Model):
         cards_by_partner = cards.grouped("partner_id")
         return {
             move: cards_by_partner.get(move.commercial_partner_id, empty).filtered(
-                lambda card, move=move: card.company_id in move.company_id.parent_ids
-                and card.program_id._is_valid_on(move.invoice_date or move.date)
+                lambda card, move=move: (
+                    card.company_id in move.company_id.parent_ids
+                    and card.program_id._is_valid_on(move.invoice_date or move.date)
+                )
             )
             for move in self
         }
@@ -201,8 +207,10 @@ class AccountMove(models.Model):
         result = {}
         for move in self:
             candidates = cards.filtered(
-                lambda card, move=move: card.partner_id == move.commercial_partner_id
-                and card.company_id in move.company_id.parent_ids
+                lambda card, move=move: (
+                    card.partner_id == move.commercial_partner_id
+                    and card.company_id in move.company_id.parent_ids
+                )
             ).sorted(lambda card: (card.state != "active", card.program_id.sequence))
             ordered = move._b2b_cashback_lines().sale_line_ids.order_id.b2b_card_id
             card = (ordered & candidates)[:1] or candidates[:1]
@@ -247,19 +255,23 @@ class AccountMove(models.Model):
             if fname in sale_line_fields
         ]
         lines = self.invoice_line_ids.filtered(
-            lambda line: line.display_type == "product"
-            and not line.b2b_reward_kind
-            and not any(
-                sale_line[fname]
-                for sale_line in line.sale_line_ids
-                for fname in excluded_flags
+            lambda line: (
+                line.display_type == "product"
+                and not line.b2b_reward_kind
+                and not any(
+                    sale_line[fname]
+                    for sale_line in line.sale_line_ids
+                    for fname in excluded_flags
+                )
             )
         )
         eligible_products = program._filter_eligible_products(lines.product_id)
         return lines.filtered(
-            lambda line: line.product_id in eligible_products
-            if line.product_id
-            else not program.product_category_ids
+            lambda line: (
+                line.product_id in eligible_products
+                if line.product_id
+                else not program.product_category_ids
+            )
         )
 
     def _b2b_get_cashback_base(self, program):
@@ -409,9 +421,11 @@ class AccountMove(models.Model):
         credit notes ``self`` refund. The balance may go negative when the
         cashback was already spent: the next earnings absorb it."""
         refunds = self.filtered(
-            lambda move: move.move_type == "out_refund"
-            and move.state == "posted"
-            and move.reversed_entry_id
+            lambda move: (
+                move.move_type == "out_refund"
+                and move.state == "posted"
+                and move.reversed_entry_id
+            )
         )
         if not refunds:
             return

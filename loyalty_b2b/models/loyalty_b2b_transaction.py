@@ -63,9 +63,7 @@ class LoyaltyB2bTransaction(models.Model):
     move_id = fields.Many2one(
         "account.move", string="Journal Entry", readonly=True, index="btree_not_null"
     )
-    invoice_id = fields.Many2one(
-        "account.move", readonly=True, index="btree_not_null"
-    )
+    invoice_id = fields.Many2one("account.move", readonly=True, index="btree_not_null")
     sale_order_id = fields.Many2one(
         "sale.order", string="Sales Order", readonly=True, index="btree_not_null"
     )

@@ -128,6 +128,10 @@ class TestCard(LoyaltyB2bCommon):
         card.spent_amount = 10000.0
         self.assertEqual(card.tier_id.name, "Gold")
         self.assertEqual(card.discount_percent, 7)
+        # More refunds than invoices in the window: still the entry tier.
+        card.spent_amount = -200.0
+        self.assertEqual(card.tier_id.name, "Silver")
+        self.assertEqual(card.discount_percent, 3)
 
     def test_active_cards_lookup(self):
         card = self.Card.create(
@@ -141,3 +145,20 @@ class TestCard(LoyaltyB2bCommon):
         stamp.action_block()
         self.program_stamp.date_to = False
         self.assertEqual(self.Card._get_active_cards(self.contact), card)
+
+    def test_cron_expires_cards_of_ended_programs(self):
+        card = self.Card.create(
+            {"program_id": self.program_discount.id, "partner_id": self.customer.id}
+        )
+        running = self.Card.create(
+            {"program_id": self.program_stamp.id, "partner_id": self.customer.id}
+        )
+        self.program_discount.date_to = "2020-12-31"
+        self.program_stamp.date_to = "2999-12-31"
+        self.Card._cron_expire_cards()
+        self.assertEqual(card.state, "expired")
+        self.assertEqual(running.state, "active")
+        self.assertEqual(
+            self.env.ref("loyalty_b2b.ir_cron_expire_cards").model_id.model,
+            "loyalty.b2b.card",
+        )

@@ -30,14 +30,17 @@ class TestTranslations(LoyaltyB2bCommon):
             self.assertEqual(error.exception.args[0], message)
 
     def test_screens_are_translated(self):
-        for lang, label in (("uk_UA", "Картки лояльності"), ("ru_RU", "Карты лояльности")):
+        for lang, label in (
+            ("uk_UA", "Картки лояльності"),
+            ("ru_RU", "Карты лояльности"),
+        ):
             menu = self.env.ref("loyalty_b2b.loyalty_b2b_card_menu").with_context(
                 lang=lang
             )
             self.assertEqual(menu.name, label)
             selection = dict(
-                self.Program.with_context(lang=lang)._fields[
-                    "program_type"
-                ]._description_selection(self.env(context={"lang": lang}))
+                self.Program.with_context(lang=lang)
+                ._fields["program_type"]
+                ._description_selection(self.env(context={"lang": lang}))
             )
             self.assertNotEqual(selection["cashback"], "Cashback card")
