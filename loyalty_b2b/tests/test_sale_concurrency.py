@@ -145,6 +145,19 @@ class TestSaleConcurrency(BaseCase):
             card_key = "cashback_card" if fname.startswith("cashback") else "stamp_card"
             return env["loyalty.b2b.card"].browse(self.ids[card_key])[fname]
 
+    def _assert_second_loses(self, env1, env2, first_id, second_action, message):
+        """The first order confirms and commits; the second transaction, whose
+        snapshot is older, cannot serialize, and its retry gets a clear error."""
+        env1["sale.order"].browse(first_id).action_confirm()
+        env1.cr.commit()
+        with self.assertRaises(psycopg2.errors.SerializationFailure):
+            second_action()
+        env2.cr.rollback()
+        # What Odoo's request retry does: a fresh transaction, a clear error.
+        env2.invalidate_all()
+        with self.assertRaisesRegex(UserError, message):
+            second_action()
+
     @mute_logger("odoo.sql_db")
     def test_cashback_write_skew(self):
         """The second transaction read the balance before the first committed:
@@ -155,15 +168,13 @@ class TestSaleConcurrency(BaseCase):
             # The second transaction's snapshot is taken now.
             second = env2["sale.order"].browse(second_id)
             self.assertEqual(second.b2b_card_id.cashback_available, 100.0)
-            env1["sale.order"].browse(first_id).action_confirm()
-            env1.cr.commit()
-            with self.assertRaises(psycopg2.errors.SerializationFailure):
-                second.action_confirm()
-            env2.cr.rollback()
-            # What Odoo's request retry does: a fresh transaction, a clear error.
-            env2.invalidate_all()
-            with self.assertRaisesRegex(UserError, "only [^0-9]*20.00 is available"):
-                second.action_confirm()
+            self._assert_second_loses(
+                env1,
+                env2,
+                first_id,
+                second.action_confirm,
+                "only [^0-9]*20.00 is available",
+            )
         self.assertEqual(self._card_value("cashback_committed"), 80.0)
         self.assertEqual(self._card_value("cashback_available"), 20.0)
 
@@ -191,14 +202,13 @@ class TestSaleConcurrency(BaseCase):
         with self._environment() as env1, self._environment() as env2:
             second = env2["sale.order"].browse(second_id)
             self.assertEqual(second.b2b_card_id.cashback_available, 100.0)
-            env1["sale.order"].browse(first_id).action_confirm()
-            env1.cr.commit()
-            with self.assertRaises(psycopg2.errors.SerializationFailure):
-                second.b2b_apply_cashback(80.0)
-            env2.cr.rollback()
-            env2.invalidate_all()
-            with self.assertRaisesRegex(UserError, "only [^0-9]*20.00 is available"):
-                second.b2b_apply_cashback(80.0)
+            self._assert_second_loses(
+                env1,
+                env2,
+                first_id,
+                lambda: second.b2b_apply_cashback(80.0),
+                "only [^0-9]*20.00 is available",
+            )
 
     @mute_logger("odoo.sql_db")
     def test_stamp_rewards_write_skew(self):
@@ -207,12 +217,7 @@ class TestSaleConcurrency(BaseCase):
         with self._environment() as env1, self._environment() as env2:
             second = env2["sale.order"].browse(second_id)
             self.assertEqual(second.b2b_card_id.stamp_count, 3)
-            env1["sale.order"].browse(first_id).action_confirm()
-            env1.cr.commit()
-            with self.assertRaises(psycopg2.errors.SerializationFailure):
-                second.action_confirm()
-            env2.cr.rollback()
-            env2.invalidate_all()
-            with self.assertRaisesRegex(UserError, "has 0 stamps"):
-                second.action_confirm()
+            self._assert_second_loses(
+                env1, env2, first_id, second.action_confirm, "has 0 stamps"
+            )
         self.assertEqual(self._card_value("stamp_count"), 0)
