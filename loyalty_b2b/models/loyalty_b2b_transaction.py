@@ -17,14 +17,14 @@ class LoyaltyB2bTransaction(models.Model):
     _name = "loyalty.b2b.transaction"
     _description = "B2B Loyalty Card Ledger Entry"
     _order = "date desc, id desc"
-    _check_company_auto = True
+    # No company check: create() copies partner and company from the card, so
+    # an entry always belongs to its card's company.
 
     card_id = fields.Many2one(
         "loyalty.b2b.card",
         required=True,
         index=True,
         ondelete="restrict",
-        check_company=True,
     )
     # Precomputed: written with the INSERT, not by a second UPDATE per entry.
     program_id = fields.Many2one(
