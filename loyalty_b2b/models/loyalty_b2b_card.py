@@ -80,9 +80,22 @@ class LoyaltyB2bCard(models.Model):
     transaction_ids = fields.One2many(
         "loyalty.b2b.transaction", "card_id", string="Ledger"
     )
-    cashback_balance = fields.Monetary(compute="_compute_ledger_totals", store=True)
-    stamp_count = fields.Integer(compute="_compute_ledger_totals", store=True)
+    # Summed from the ledger when read, not stored: an order that earns a stamp
+    # or an invoice that earns cashback only inserts its ledger row, never
+    # updates (and locks) the card. Only spending locks it (see _b2b_lock).
+    cashback_balance = fields.Monetary(
+        compute="_compute_ledger_totals", search="_search_cashback_balance"
+    )
+    stamp_count = fields.Integer(
+        compute="_compute_ledger_totals", search="_search_stamp_count"
+    )
     stamps_required = fields.Integer(related="program_id.stamps_required")
+    is_stamp_reward_ready = fields.Boolean(
+        string="Stamp Reward Ready",
+        compute="_compute_is_stamp_reward_ready",
+        search="_search_is_stamp_reward_ready",
+        help="The stamp card holds the stamps its reward needs.",
+    )
     color = fields.Integer(related="program_id.color")
     logo = fields.Image(related="program_id.logo")
 
@@ -123,9 +136,11 @@ class LoyaltyB2bCard(models.Model):
 
     @api.depends("transaction_ids.amount", "transaction_ids.stamps")
     def _compute_ledger_totals(self):
+        # sudo: the totals of cards the user reads, whoever may read the ledger.
+        ledger = self.env["loyalty.b2b.transaction"].sudo()
         totals = {
             card: (amount, stamps)
-            for card, amount, stamps in self.env["loyalty.b2b.transaction"]._read_group(
+            for card, amount, stamps in ledger._read_group(
                 [("card_id", "in", self.ids)],
                 ["card_id"],
                 ["amount:sum", "stamps:sum"],
@@ -133,6 +148,66 @@ class LoyaltyB2bCard(models.Model):
         }
         for card in self:
             card.cashback_balance, card.stamp_count = totals.get(card, (0.0, 0))
+
+    @api.depends("program_id.program_type", "stamp_count", "stamps_required")
+    def _compute_is_stamp_reward_ready(self):
+        for card in self:
+            card.is_stamp_reward_ready = (
+                card.program_id.program_type == "stamp"
+                and card.stamp_count >= card.stamps_required
+            )
+
+    def _search_cashback_balance(self, operator, value):
+        return self._b2b_search_ledger_total("amount", operator, value)
+
+    def _search_stamp_count(self, operator, value):
+        return self._b2b_search_ledger_total("stamps", operator, value)
+
+    def _b2b_search_ledger_total(self, column, operator, value):
+        """Domain of the cards whose ledger ``column`` sums to ``operator
+        value`` (a card without entries sums to 0), in one subquery."""
+        if operator not in ("=", "!=", "<", "<=", ">", ">="):
+            raise UserError(
+                self.env._(
+                    "Cards cannot be searched with the operator %(operator)s on "
+                    "their ledger totals.",
+                    operator=operator,
+                )
+            )
+        return [
+            (
+                "id",
+                "in",
+                SQL(
+                    """(SELECT card.id
+                          FROM loyalty_b2b_card card
+                     LEFT JOIN loyalty_b2b_transaction entry
+                            ON entry.card_id = card.id
+                      GROUP BY card.id
+                        HAVING COALESCE(SUM(entry.%s), 0) %s %s)""",
+                    SQL.identifier(column),
+                    SQL(operator),
+                    value or 0,
+                ),
+            )
+        ]
+
+    def _search_is_stamp_reward_ready(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(
+                self.env._("Search stamp cards whose reward is ready or not ready.")
+            )
+        ready = SQL(
+            """(SELECT card.id
+                  FROM loyalty_b2b_card card
+                  JOIN loyalty_b2b_program program ON program.id = card.program_id
+             LEFT JOIN loyalty_b2b_transaction entry ON entry.card_id = card.id
+                 WHERE program.program_type = 'stamp'
+              GROUP BY card.id, program.stamps_required
+                HAVING COALESCE(SUM(entry.stamps), 0) >= program.stamps_required)"""
+        )
+        is_ready = (operator == "=") == value
+        return [("id", "in" if is_ready else "not in", ready)]
 
     def _check_no_other_active_card(self, pairs):
         """Refuse a second active card of a program for a company, before writing
