@@ -1,7 +1,9 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, ormcache
 
+# Fields that decide which programs enrol companies automatically (cached).
+AUTO_ENROLL_FIELDS = {"auto_enroll", "active", "company_id"}
 # Account types an accountant would accept for each role of a cashback program.
 REBATE_ACCOUNT_TYPES = ("income", "income_other", "expense", "expense_direct_cost")
 LIABILITY_ACCOUNT_TYPES = ("liability_current",)
@@ -324,6 +326,45 @@ class LoyaltyB2bProgram(models.Model):
                     account=liability.display_name,
                 )
             )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        programs = super().create(vals_list)
+        if any(programs.mapped("auto_enroll")):
+            self.env.registry.clear_cache()
+        return programs
+
+    def write(self, vals):
+        if AUTO_ENROLL_FIELDS & vals.keys():
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        if any(self.mapped("auto_enroll")):
+            self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
+    def _get_auto_enroll_programs(self, companies):
+        """Active automatic-enrolment programs of ``companies``, in sudo (the
+        enrolment is the program's rule, not the user's choice)."""
+        return self.sudo().browse(
+            program_id
+            for company in companies
+            for program_id in self._get_auto_enroll_program_ids(company.id)
+        )
+
+    @api.model
+    @ormcache("company_id")
+    def _get_auto_enroll_program_ids(self, company_id):
+        # Asked at every order confirmation, changed rarely: cached, and the
+        # cache cleared when a program's enrolment, archiving or company changes.
+        programs = (
+            self.sudo()
+            .with_context(active_test=True)
+            .search([("auto_enroll", "=", True), ("company_id", "=", company_id)])
+        )
+        return tuple(programs.ids)
 
     def _is_valid_on(self, date):
         self.ensure_one()

@@ -383,7 +383,9 @@ class SaleOrder(models.Model):
         expected_types = {"stamp_reward": "stamp", "cashback": "cashback"}
         spending = self.browse()
         for order in self.filtered(lambda o: o.state in QUOTATION_STATES):
-            card = order.b2b_card_id
+            # sudo: the card was checked when it was set on the order; reading
+            # its state and program needs no access check on every confirmation.
+            card = order.b2b_card_id.sudo()
             kinds = set(order.order_line.mapped("b2b_reward_kind")) - {False}
             if not card:
                 if kinds:
@@ -405,7 +407,9 @@ class SaleOrder(models.Model):
                         order=order.name,
                     )
                 )
-            if any(expected_types[kind] != card.program_type for kind in kinds):
+            if any(
+                expected_types[kind] != card.program_id.program_type for kind in kinds
+            ):
                 raise UserError(
                     self.env._(
                         "The reward or cashback lines of %(order)s do not match its "
@@ -420,12 +424,9 @@ class SaleOrder(models.Model):
                 spending |= order
         if spending:
             spending.b2b_card_id._b2b_lock()
-            spending.filtered(
-                lambda o: o.b2b_program_type == "stamp"
-            )._b2b_check_stamps()
-            spending.filtered(
-                lambda o: o.b2b_program_type == "cashback"
-            )._b2b_check_cashback()
+            by_type = spending.grouped(lambda o: o.b2b_card_id.program_id.program_type)
+            by_type.get("stamp", self.browse())._b2b_check_stamps()
+            by_type.get("cashback", self.browse())._b2b_check_cashback()
 
     def _b2b_check_stamps(self):
         """The cards hold the stamps of the rewards of the orders ``self``."""
@@ -490,10 +491,8 @@ class SaleOrder(models.Model):
         orders = self.filtered("partner_id")
         if not orders:
             return
-        program_model = self.env["loyalty.b2b.program"].sudo()
-        # sudo: enrolment is the program's rule, not the salesperson's choice.
-        programs = program_model.search(
-            [("auto_enroll", "=", True), ("company_id", "in", orders.company_id.ids)]
+        programs = self.env["loyalty.b2b.program"]._get_auto_enroll_programs(
+            orders.company_id
         )
         if not programs:
             return
@@ -535,9 +534,12 @@ class SaleOrder(models.Model):
         stamp per order reaching the program's minimum, the reward's stamps
         consumed."""
         vals_list = []
-        for order in self.filtered(lambda o: o.b2b_card_id.program_type == "stamp"):
-            card = order.b2b_card_id
+        for order in self:
+            # sudo: see _b2b_check_confirmation.
+            card = order.b2b_card_id.sudo()
             program = card.program_id
+            if program.program_type != "stamp":
+                continue
             # The minimum, in company currency, at the order's own rate.
             minimum = program.stamp_min_amount * order.currency_rate
             if order.currency_id.compare_amounts(order.amount_untaxed, minimum) >= 0:
