@@ -157,6 +157,13 @@ class SaleOrder(models.Model):
             SaleOrder, self.with_context(b2b_force_discount=True)
         )._recompute_prices()
 
+    def _get_update_prices_lines(self):
+        # A free reward and a redemption keep their price and discount: they
+        # are not priced by the pricelist (as in Odoo's own sale_loyalty).
+        return super()._get_update_prices_lines().filtered(
+            lambda line: not line.b2b_reward_kind
+        )
+
     def action_b2b_apply_card_discount(self):
         """Give every eligible line the card's current discount, typed discounts
         included, as on a new quotation."""
@@ -236,16 +243,9 @@ class SaleOrder(models.Model):
         # Taken before reading the balance: see loyalty.b2b.card._b2b_lock().
         card._b2b_lock()
         available, order_total = self._b2b_get_cashback_limits()
-        if currency.compare_amounts(amount, order_total) > 0:
-            raise UserError(
-                self.env._(
-                    "%(amount)s of cashback exceeds the total of %(order)s "
-                    "(%(total)s).",
-                    amount=format_amount(self.env, amount, currency),
-                    order=self.name,
-                    total=format_amount(self.env, order_total, currency),
-                )
-            )
+        usable = self._b2b_get_usable_cashback(card, order_total)
+        if currency.compare_amounts(amount, usable) > 0:
+            raise UserError(self._b2b_cashback_over_total_message(amount, usable))
         if currency.compare_amounts(amount, available) > 0:
             raise UserError(
                 self._b2b_cashback_exceeded_message(card, amount, available, currency)
@@ -355,6 +355,37 @@ class SaleOrder(models.Model):
         )
         order_total = self.amount_total - sum(redemption.mapped("price_total"))
         return available, order_total
+
+    def _b2b_get_usable_cashback(self, card, order_total):
+        """The most cashback (the redemption line's untaxed price, in the
+        order's currency) that keeps the order's total at or above zero: the
+        order total itself, unless the redemption product bears taxes."""
+        self.ensure_one()
+        product = card.program_id.cashback_redemption_product_id
+        taxes = self.fiscal_position_id.map_tax(
+            product.taxes_id._filter_taxes_by_company(self.company_id)
+        )
+        if not taxes or self.currency_id.compare_amounts(order_total, 0.0) <= 0:
+            return max(order_total, 0.0)
+        with_taxes = taxes.compute_all(
+            order_total, self.currency_id, 1.0, product, self.partner_id
+        )["total_included"]
+        return float_round(
+            order_total * order_total / with_taxes,
+            precision_rounding=self.currency_id.rounding,
+            rounding_method="DOWN",
+        )
+
+    def _b2b_cashback_over_total_message(self, amount, usable):
+        currency = self.currency_id
+        return self.env._(
+            "%(amount)s of cashback exceeds the total of %(order)s: at most "
+            "%(usable)s can be used (the total including the taxes of the "
+            "redemption line stays at or above zero).",
+            amount=format_amount(self.env, amount, currency),
+            order=self.name,
+            usable=format_amount(self.env, usable, currency),
+        )
 
     def _b2b_get_cashback_spent(self):
         """Cashback each order of ``self`` spends once confirmed today, in company
@@ -505,29 +536,40 @@ class SaleOrder(models.Model):
             )
         }
         today = fields.Date.context_today(self)
+        programs = programs.filtered(lambda program: program._is_valid_on(today))
+        eligible = {
+            program: program._filter_eligible_partners(partners) for program in programs
+        }
+        vals_list, issuing_orders = [], []
         for order in orders:
             partner = order.partner_id.commercial_partner_id
             for program in programs:
                 if (
                     program.company_id != order.company_id
                     or (program, partner) in enrolled
-                    or not program._is_valid_on(today)
-                    or not program._filter_eligible_partners(partner)
+                    or partner not in eligible[program]
                 ):
                     continue
-                card = card_model.create(
-                    {"program_id": program.id, "partner_id": partner.id}
-                )
                 enrolled.add((program, partner))
-                card.message_post(
-                    body=self.env._(
-                        "Card issued automatically at the confirmation of order "
-                        "%(order)s.",
-                        order=order.name,
-                    )
+                vals_list.append({"program_id": program.id, "partner_id": partner.id})
+                issuing_orders.append(order)
+        if not vals_list:
+            return
+        cards = card_model.create(vals_list)
+        cards._message_log_batch(
+            bodies={
+                card.id: self.env._(
+                    "Card issued automatically at the confirmation of order %(order)s.",
+                    order=order.name,
                 )
-                if not order.b2b_card_id:
-                    order.b2b_card_id = card.sudo(False)
+                for card, order in zip(cards, issuing_orders, strict=True)
+            }
+        )
+        new_cards = cards.grouped("partner_id")
+        for order in orders:
+            partner = order.partner_id.commercial_partner_id
+            if not order.b2b_card_id and partner in new_cards:
+                order.b2b_card_id = new_cards[partner][0].sudo(False)
 
     def _b2b_record_stamps(self):
         """Ledger entries of the stamp cards of the orders just confirmed: one

@@ -99,8 +99,50 @@ class TestSaleCashback(LoyaltyB2bSaleCommon):
         redeem = self.Transaction.search(
             [("card_id", "=", self.card.id), ("kind", "=", "redeem")]
         )
-        self.assertRecordValues(redeem, [{"amount": -150.0, "invoice_id": invoice.id}])
-        self.assertEqual(self.card.cashback_available, self.card.cashback_balance)
+        self.assertRecordValues(
+            redeem,
+            [{"amount": -150.0, "invoice_id": invoice.id, "move_id": invoice.id}],
+        )
+        # Posting earns the Base tier's 2 % of the invoice's eligible untaxed
+        # amount: the 1,000.00 of the drill, not the redemption line.
+        earn = self.Transaction.search(
+            [("card_id", "=", self.card.id), ("kind", "=", "earn")]
+        )
+        self.assertRecordValues(
+            earn,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "amount": 20.0,
+                    "base_amount": 1000.0,
+                    "invoice_id": invoice.id,
+                    "date": invoice.date,
+                    "is_cancelled": False,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            earn.move_id,
+            [
+                {
+                    "state": "posted",
+                    "b2b_cashback_kind": "earn",
+                    "b2b_invoice_id": invoice.id,
+                    "b2b_cashback_amount": 20.0,
+                }
+            ],
+        )
+        # 150.00 - 150.00 spent + 20.00 earned.
+        self.assertRecordValues(
+            self.card,
+            [
+                {
+                    "cashback_balance": 20.0,
+                    "cashback_committed": 0.0,
+                    "cashback_available": 20.0,
+                }
+            ],
+        )
         return order
 
     def test_cashback_end_to_end_order_by_the_company(self):
@@ -187,6 +229,114 @@ class TestSaleCashback(LoyaltyB2bSaleCommon):
         # The card pays the untaxed amount booked on the liability account.
         self.assertEqual(self.card.cashback_committed, 115.0)
 
+    def test_redemption_line_never_discounted(self):
+        """A cashback card discounts nothing (its tiers give cashback): the
+        redemption line meets a card discount only on a quotation moved to
+        another card of the company, which then cannot be confirmed. The line
+        keeps its price and takes none of that card's discount, whatever
+        recomputes."""
+        order = self._create_order()
+        order.b2b_apply_cashback(150.0)
+        drill, redemption = order.order_line
+        # "Update Prices" on the cashback card's quotation: the redemption is
+        # what the card pays, not the product's price.
+        order.action_update_prices()
+        self.assertRecordValues(redemption, [{"price_unit": -150.0, "discount": 0.0}])
+        order.b2b_card_id = self._create_card(self.program_discount)
+        # Recomputations afterwards: a new line, the card's discount applied
+        # again to every line, the prices updated.
+        order.order_line = [Command.create({"product_id": self.product_paper.id})]
+        paper = order.order_line - drill - redemption
+        order.action_b2b_apply_card_discount()
+        order.action_update_prices()
+        self.assertRecordValues(
+            drill | paper | redemption,
+            [
+                {
+                    "price_unit": 1000.0,
+                    "b2b_discount": 10.0,
+                    "discount": 10.0,
+                    "b2b_has_manual_discount": False,
+                    "price_subtotal": 900.0,
+                },
+                {
+                    "price_unit": 100.0,
+                    "b2b_discount": 10.0,
+                    "discount": 10.0,
+                    "b2b_has_manual_discount": False,
+                    "price_subtotal": 90.0,
+                },
+                {
+                    "price_unit": -150.0,
+                    "b2b_discount": 0.0,
+                    "discount": 0.0,
+                    "b2b_has_manual_discount": False,
+                    "price_subtotal": -150.0,
+                },
+            ],
+        )
+        # 900.00 + 90.00 - 150.00, taxes on the products only.
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "amount_untaxed": 840.0,
+                    "amount_tax": 148.5,
+                    "amount_total": 988.5,
+                    "b2b_savings": 110.0,
+                }
+            ],
+        )
+        with self.assertRaisesRegex(UserError, "cashback a cashback card"):
+            order.action_confirm()
+
+    def test_taxed_redemption_keeps_the_total_at_zero(self):
+        """A redemption product bearing the 15 % tax: 100.00 of cashback takes
+        the 115.00 of a paper order to zero, and no more is accepted."""
+        self.redemption_product.taxes_id = self.tax_sale_a
+        order = self._create_order(lines=[(self.product_paper, 1.0)])
+        wizard = self._use_cashback(order)
+        self.assertRecordValues(
+            wizard,
+            [
+                {
+                    "available_amount": 150.0,
+                    "order_total": 115.0,
+                    "usable_amount": 100.0,
+                    "amount": 100.0,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            order, [{"amount_untaxed": 0.0, "amount_tax": 0.0, "amount_total": 0.0}]
+        )
+        with self.assertRaisesRegex(UserError, "at most [^0-9]*100.00 can be used"):
+            order.b2b_apply_cashback(100.01)
+        self.assertEqual(
+            order.order_line.filtered("b2b_reward_kind").price_unit, -100.0
+        )
+        order.action_confirm()
+        self.assertEqual(self.card.cashback_committed, 100.0)
+
+    def test_redemption_taxes_mapped_by_the_fiscal_position(self):
+        """A fiscal position taking the 15 % tax off: the whole total is usable."""
+        fiscal_position = self.env["account.fiscal.position"].create(
+            {
+                "name": "Export",
+                "tax_ids": [Command.create({"tax_src_id": self.tax_sale_a.id})],
+            }
+        )
+        self.redemption_product.taxes_id = self.tax_sale_a
+        order = self._create_order(
+            lines=[(self.product_paper, 1.0)], fiscal_position_id=fiscal_position.id
+        )
+        self.assertEqual(order.amount_total, 100.0)
+        wizard = self._use_cashback(order)
+        self.assertRecordValues(
+            wizard, [{"order_total": 100.0, "usable_amount": 100.0, "amount": 100.0}]
+        )
+        self.assertEqual(order.amount_total, 0.0)
+
     def test_pricelist_in_another_currency(self):
         eur = self.setup_other_currency("EUR")
         pricelist = self.env["product.pricelist"].create(
@@ -222,7 +372,11 @@ class TestSaleCashback(LoyaltyB2bSaleCommon):
         self.assertEqual(redeem.amount, -150.0)
 
     def test_second_company(self):
-        company_2 = self.setup_other_company(name="Loyalty Company 2")["company"]
+        company_2_data = self.setup_other_company(name="Loyalty Company 2")
+        company_2 = company_2_data["company"]
+        # Loading its chart of accounts gave the products its own sales tax.
+        tax_2 = company_2_data["default_tax_sale"]
+        self.assertEqual(tax_2.amount, 15.0)
         program_2 = self.Program.with_company(company_2).create(
             {
                 "name": "Cashback 2",
@@ -241,18 +395,76 @@ class TestSaleCashback(LoyaltyB2bSaleCommon):
         self._add_ledger(card_2, amount=40.0)
         order = self._create_order(company_id=company_2.id).with_company(company_2)
         self.assertEqual(order.b2b_card_id, card_2)
-        self._use_cashback(order)
-        self.assertEqual(order.amount_untaxed, 960.0)
+        wizard = self._use_cashback(order)
+        self.assertRecordValues(
+            wizard,
+            [{"available_amount": 40.0, "order_total": 1150.0, "amount": 40.0}],
+        )
+        drill, redemption = order.order_line
+        self.assertEqual(
+            (drill.tax_id, redemption.tax_id), (tax_2, self.env["account.tax"])
+        )
+        # 1,000.00 + 15 % tax of that company, - 40.00 untaxed.
+        self.assertRecordValues(
+            order,
+            [{"amount_untaxed": 960.0, "amount_tax": 150.0, "amount_total": 1110.0}],
+        )
         order.action_confirm()
         # The first company's card is untouched.
         self.assertEqual(self.card.cashback_available, 150.0)
         self.assertEqual(card_2.cashback_available, 0.0)
         invoice = self._invoice(order)
         self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "company_id": company_2.id,
+                    "state": "posted",
+                    "amount_untaxed": 960.0,
+                    "amount_tax": 150.0,
+                    "amount_total": 1110.0,
+                }
+            ],
+        )
+        self.assertRecordValues(
             invoice.invoice_line_ids.filtered("b2b_reward_kind"),
             [{"account_id": program_2.liability_account_id.id, "balance": 40.0}],
         )
-        self.assertEqual(invoice.amount_untaxed, 960.0)
+        entries = self.Transaction.search([("invoice_id", "=", invoice.id)])
+        redeem = entries.filtered(lambda entry: entry.kind == "redeem")
+        earn = entries - redeem
+        self.assertRecordValues(
+            redeem,
+            [
+                {
+                    "card_id": card_2.id,
+                    "company_id": company_2.id,
+                    "currency_id": company_2.currency_id.id,
+                    "amount": -40.0,
+                    "move_id": invoice.id,
+                }
+            ],
+        )
+        # 1 % of that company's program on the 1,000.00 of the drill.
+        self.assertRecordValues(
+            earn,
+            [
+                {
+                    "card_id": card_2.id,
+                    "company_id": company_2.id,
+                    "kind": "earn",
+                    "amount": 10.0,
+                    "base_amount": 1000.0,
+                }
+            ],
+        )
+        self.assertEqual(earn.move_id.company_id, company_2)
+        # 40.00 - 40.00 spent + 10.00 earned; the first card keeps its 150.00.
+        card_2._b2b_invalidate_cashback_available()
+        self.assertRecordValues(
+            card_2, [{"cashback_balance": 10.0, "cashback_available": 10.0}]
+        )
+        self.assertEqual(self.card.cashback_balance, 150.0)
 
     def test_salesperson_spends_cashback(self):
         salesperson = self._new_salesperson()

@@ -1,4 +1,4 @@
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import Form, tagged
 
 from .test_sale_common import LoyaltyB2bSaleCommon
@@ -79,8 +79,13 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
         # A lower tier gives a lower discount: Silver, 3 %.
         card.write({"spent_amount": 0.0})
         self.assertEqual(self._create_order().amount_untaxed, 970.0)
-        # The confirmed order kept its 7 %.
+        # The confirmed order kept its 7 %, even for the drill the customer adds.
         self.assertEqual(order.amount_untaxed, 930.0)
+        order.order_line.product_uom_qty = 2.0
+        self.assertRecordValues(
+            order.order_line, [{"b2b_discount": 7.0, "discount": 7.0}]
+        )
+        self.assertEqual(order.amount_untaxed, 1860.0)
 
     def test_only_eligible_lines(self):
         self.program_discount.product_category_ids = self.categ_tools
@@ -277,6 +282,132 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
         self.assertEqual(line.discount, 14.5)
         self.assertEqual(order.amount_untaxed, 1710.0)
 
+    def test_pricelist_change_on_a_quotation(self):
+        self._create_card(self.program_discount)
+        # The pricelist form field is for users of the "Pricelists" setting.
+        self.env.ref("base.group_user").implied_ids |= self.env.ref(
+            "product.group_product_pricelist"
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Dealers",
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "1_product",
+                            "product_tmpl_id": self.product_drill.product_tmpl_id.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 800.0,
+                        }
+                    )
+                ],
+            }
+        )
+        order = self._create_order(
+            lines=[(self.product_drill, 2.0), (self.product_paper, 1.0)]
+        )
+        self.assertEqual(order.amount_untaxed, 1890.0)
+        with Form(order) as order_form:
+            order_form.pricelist_id = pricelist
+            self.assertTrue(order_form.show_update_pricelist)
+        # As in sale, the prices wait for "Update Prices".
+        self.assertEqual(order.order_line.mapped("price_unit"), [1000.0, 100.0])
+        order.action_update_prices()
+        # 2 x 800.00 - 10 % = 1,440.00; 100.00 - 10 % = 90.00.
+        self.assertRecordValues(
+            order.order_line,
+            [
+                {
+                    "price_unit": 800.0,
+                    "b2b_discount": 10.0,
+                    "discount": 10.0,
+                    "b2b_has_manual_discount": False,
+                    "price_subtotal": 1440.0,
+                },
+                {
+                    "price_unit": 100.0,
+                    "b2b_discount": 10.0,
+                    "discount": 10.0,
+                    "b2b_has_manual_discount": False,
+                    "price_subtotal": 90.0,
+                },
+            ],
+        )
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "pricelist_id": pricelist.id,
+                    "amount_untaxed": 1530.0,
+                    "amount_tax": 229.5,
+                    "amount_total": 1759.5,
+                    "b2b_savings": 170.0,
+                }
+            ],
+        )
+        order.action_confirm()
+        invoice = self._invoice(order)
+        self.assertRecordValues(
+            invoice,
+            [{"amount_untaxed": 1530.0, "amount_tax": 229.5, "amount_total": 1759.5}],
+        )
+        self.assertEqual(invoice.invoice_line_ids.mapped("discount"), [10.0, 10.0])
+
+    def test_confirmed_order_keeps_its_discount(self):
+        card = self._create_card(self.program_discount)
+        order = self._create_order()
+        order.action_confirm()
+        # The program gives more after the confirmation: new quotations get it.
+        self.program_discount.discount_percent = 25.0
+        self.assertEqual(card.discount_percent, 25.0)
+        self.assertEqual(self._create_order().amount_untaxed, 750.0)
+        # The customer orders a second drill on the confirmed order.
+        with Form(order) as order_form, order_form.order_line.edit(0) as line:
+            line.product_uom_qty = 2.0
+        self.assertRecordValues(
+            order.order_line,
+            [
+                {
+                    "product_uom_qty": 2.0,
+                    "price_unit": 1000.0,
+                    "b2b_discount": 10.0,
+                    "discount": 10.0,
+                    "price_subtotal": 1800.0,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "amount_untaxed": 1800.0,
+                    "amount_tax": 270.0,
+                    "amount_total": 2070.0,
+                    "b2b_savings": 200.0,
+                }
+            ],
+        )
+        # So does a change made through the ORM.
+        order.order_line.product_uom_qty = 3.0
+        self.assertEqual(order.order_line.discount, 10.0)
+        self.assertEqual(order.amount_untaxed, 2700.0)
+        invoice = self._invoice(order)
+        self.assertRecordValues(
+            invoice,
+            [{"amount_untaxed": 2700.0, "amount_tax": 405.0, "amount_total": 3105.0}],
+        )
+        self.assertRecordValues(
+            invoice.invoice_line_ids,
+            [
+                {
+                    "quantity": 3.0,
+                    "price_unit": 1000.0,
+                    "discount": 10.0,
+                    "price_subtotal": 2700.0,
+                }
+            ],
+        )
+
     def test_pricelist_in_another_currency(self):
         eur = self.setup_other_currency("EUR")
         pricelist = self.env["product.pricelist"].create(
@@ -305,7 +436,11 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
         )
 
     def test_second_company(self):
-        company_2 = self.setup_other_company(name="Loyalty Company 2")["company"]
+        company_2_data = self.setup_other_company(name="Loyalty Company 2")
+        company_2 = company_2_data["company"]
+        # Loading its chart of accounts gave the products its own sales tax.
+        tax_2 = company_2_data["default_tax_sale"]
+        self.assertEqual(tax_2.amount, 15.0)
         program_2 = self.Program.with_company(company_2).create(
             {
                 "name": "Dealer 20%",
@@ -321,13 +456,52 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
         order = self._create_order(self.contact, company_id=company_2.id)
         order = order.with_company(company_2)
         self.assertEqual(order.b2b_card_id, card_2)
-        self.assertEqual(order.amount_untaxed, 800.0)
-        self.assertEqual(self._create_order().b2b_card_id, card_1)
+        # That company's card and tax: 1,000.00 - 20 % = 800.00, + 15 % tax.
+        self.assertRecordValues(
+            order.order_line,
+            [{"tax_id": tax_2.ids, "discount": 20.0, "price_subtotal": 800.0}],
+        )
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "amount_untaxed": 800.0,
+                    "amount_tax": 120.0,
+                    "amount_total": 920.0,
+                    "b2b_savings": 200.0,
+                }
+            ],
+        )
+        # The test company's order: its card and its 15 %.
+        order_1 = self._create_order()
+        self.assertEqual(order_1.b2b_card_id, card_1)
+        self.assertRecordValues(
+            order_1, [{"amount_untaxed": 900.0, "amount_total": 1035.0}]
+        )
         order.action_confirm()
         invoice = self._invoice(order)
         self.assertRecordValues(
             invoice,
-            [{"company_id": company_2.id, "amount_untaxed": 800.0}],
+            [
+                {
+                    "company_id": company_2.id,
+                    "state": "posted",
+                    "amount_untaxed": 800.0,
+                    "amount_tax": 120.0,
+                    "amount_total": 920.0,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            invoice.invoice_line_ids,
+            [
+                {
+                    "price_unit": 1000.0,
+                    "discount": 20.0,
+                    "tax_ids": tax_2.ids,
+                    "price_subtotal": 800.0,
+                }
+            ],
         )
 
     def test_copy_applies_the_current_card(self):
@@ -358,25 +532,88 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
         self.assertEqual(invoice.invoice_line_ids.discount, 3.0)
 
     def test_accumulative_card_in_another_currency(self):
-        eur = self.setup_other_currency("EUR")
+        # 2.00 EUR for 1.00 USD, the company's currency.
+        eur = self.setup_other_currency("EUR", rates=[("2017-01-01", 2.0)])
         pricelist = self.env["product.pricelist"].create(
             {"name": "EUR", "currency_id": eur.id}
         )
+        silver = self.program_accumulative.tier_ids.filtered(
+            lambda tier: tier.name == "Silver"
+        )
         card = self._create_card(self.program_accumulative)
-        card.write({"spent_amount": 12000.0})
+        # 9,000.00 USD invoiced this year: Silver, 1,000.00 USD short of Gold.
+        self.init_invoice(
+            "out_invoice",
+            partner=self.customer,
+            invoice_date=fields.Date.context_today(card),
+            amounts=[9000.0],
+            post=True,
+        )
+        self.assertRecordValues(card, [{"spent_amount": 9000.0, "tier_id": silver.id}])
         order = self._create_order(self.contact, pricelist_id=pricelist.id)
+        # 2,000.00 EUR - 3 % = 1,940.00 EUR, + 15 % tax.
         self.assertRecordValues(
-            order, [{"amount_untaxed": 1860.0, "b2b_savings": 140.0}]
+            order,
+            [
+                {
+                    "currency_id": eur.id,
+                    "amount_untaxed": 1940.0,
+                    "amount_total": 2231.0,
+                    "b2b_savings": 60.0,
+                }
+            ],
         )
         order.action_confirm()
         invoice = self._invoice(order)
         self.assertRecordValues(
             invoice,
-            [{"amount_untaxed": 1860.0, "amount_untaxed_signed": 930.0}],
+            [
+                {
+                    "currency_id": eur.id,
+                    "amount_untaxed": 1940.0,
+                    "amount_tax": 291.0,
+                    "amount_total": 2231.0,
+                    "amount_untaxed_signed": 970.0,
+                    "amount_total_signed": 1115.5,
+                }
+            ],
+        )
+        # The spend counts the 1,940.00 EUR as 970.00 USD: 9,970.00, still Silver.
+        self.assertRecordValues(card, [{"spent_amount": 9970.0, "tier_id": silver.id}])
+        # Another 970.00 USD worth in EUR reaches Gold...
+        second = self._create_order(pricelist_id=pricelist.id)
+        second.action_confirm()
+        self._invoice(second)
+        self.assertRecordValues(
+            card,
+            [
+                {
+                    "spent_amount": 10940.0,
+                    "tier_id": self.gold.id,
+                    "discount_percent": 7.0,
+                }
+            ],
+        )
+        # ...whose 7 % the next quotation in EUR gets: 2,000.00 - 7 %.
+        third = self._create_order(self.contact, pricelist_id=pricelist.id)
+        self.assertRecordValues(
+            third,
+            [
+                {
+                    "b2b_tier_id": self.gold.id,
+                    "amount_untaxed": 1860.0,
+                    "amount_total": 2139.0,
+                    "b2b_savings": 140.0,
+                }
+            ],
         )
 
     def test_accumulative_card_in_a_second_company(self):
-        company_2 = self.setup_other_company(name="Loyalty Company 2")["company"]
+        company_2_data = self.setup_other_company(name="Loyalty Company 2")
+        company_2 = company_2_data["company"]
+        # Loading its chart of accounts gave the products its own sales tax.
+        tax_2 = company_2_data["default_tax_sale"]
+        self.assertEqual(tax_2.amount, 15.0)
         program_2 = self.Program.with_company(company_2).create(
             {
                 "name": "Volume 2",
@@ -392,11 +629,47 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
         card_2 = self.Card.with_company(company_2).create(
             {"program_id": program_2.id, "partner_id": self.customer.id}
         )
+        card_1 = self._create_card(self.program_accumulative)
+        silver = card_1.tier_id
+        start = program_2.tier_ids
         order = self._create_order(self.contact, company_id=company_2.id)
         order = order.with_company(company_2)
         self.assertEqual(order.b2b_card_id, card_2)
+        # 1,000.00 - 4 % = 960.00, + 15 % tax of that company.
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "b2b_tier_id": start.id,
+                    "b2b_discount_percent": 4.0,
+                    "amount_untaxed": 960.0,
+                    "amount_tax": 144.0,
+                    "amount_total": 1104.0,
+                    "b2b_savings": 40.0,
+                }
+            ],
+        )
+        self.assertEqual(order.order_line.tax_id, tax_2)
         order.action_confirm()
         invoice = self._invoice(order)
         self.assertRecordValues(
-            invoice, [{"company_id": company_2.id, "amount_untaxed": 960.0}]
+            invoice,
+            [
+                {
+                    "company_id": company_2.id,
+                    "state": "posted",
+                    "amount_untaxed": 960.0,
+                    "amount_tax": 144.0,
+                    "amount_total": 1104.0,
+                }
+            ],
+        )
+        self.assertEqual(invoice.invoice_line_ids.discount, 4.0)
+        # The invoice counts for that company's card only.
+        self.assertRecordValues(
+            card_2 | card_1,
+            [
+                {"spent_amount": 960.0, "tier_id": start.id},
+                {"spent_amount": 0.0, "tier_id": silver.id},
+            ],
         )

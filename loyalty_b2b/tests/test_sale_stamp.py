@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
@@ -42,6 +43,78 @@ class TestSaleStamp(LoyaltyB2bSaleCommon):
         self.assertEqual(self._stamp_entries(exact).stamps, 1)
         self.assertEqual(self.card.stamp_count, 2)
 
+    def _assert_stamp_end_to_end(self, partner):
+        order = self._create_order(partner)
+        self.assertEqual(order.b2b_card_id, self.card)
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "amount_untaxed": 1000.0,
+                    "amount_tax": 150.0,
+                    "amount_total": 1150.0,
+                    "b2b_savings": 0.0,
+                    "b2b_is_reward_available": False,
+                }
+            ],
+        )
+        # A quotation earns nothing yet.
+        self.assertFalse(self._stamp_entries(order))
+        order.action_confirm()
+        self.assertRecordValues(
+            self._stamp_entries(order),
+            [
+                {
+                    "card_id": self.card.id,
+                    "partner_id": self.customer.id,
+                    "company_id": self.company.id,
+                    "kind": "stamp",
+                    "stamps": 1,
+                    "amount": 0.0,
+                    "sale_order_id": order.id,
+                    "invoice_id": False,
+                }
+            ],
+        )
+        self.assertEqual(self.card.stamp_count, 1)
+        invoice = self._invoice(order)
+        # The invoice is the order's: same lines, same amounts.
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "state": "posted",
+                    "partner_id": partner.id,
+                    "amount_untaxed": 1000.0,
+                    "amount_tax": 150.0,
+                    "amount_total": 1150.0,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            invoice.invoice_line_ids,
+            [
+                {
+                    "product_id": self.product_drill.id,
+                    "quantity": 1.0,
+                    "price_unit": 1000.0,
+                    "discount": 0.0,
+                    "price_subtotal": 1000.0,
+                    "b2b_reward_kind": False,
+                }
+            ],
+        )
+        # Invoicing neither adds nor takes stamps.
+        self.assertFalse(self.Transaction.search([("invoice_id", "=", invoice.id)]))
+        self.assertEqual(len(self._stamp_entries(order)), 1)
+        self.assertEqual(self.card.stamp_count, 1)
+
+    def test_stamp_end_to_end_order_by_the_company(self):
+        self._assert_stamp_end_to_end(self.customer)
+
+    def test_stamp_end_to_end_order_by_a_contact(self):
+        self._assert_stamp_end_to_end(self.contact)
+
     def test_cancel_takes_the_stamp_back(self):
         order = self._create_order()
         order.action_confirm()
@@ -61,9 +134,9 @@ class TestSaleStamp(LoyaltyB2bSaleCommon):
         quotation._action_cancel()
         self.assertFalse(self._stamp_entries(quotation))
 
-    def test_reward_end_to_end(self):
+    def _assert_reward_end_to_end(self, partner):
         self._collect_stamps(3)
-        order = self._create_order(self.contact)
+        order = self._create_order(partner)
         self.assertTrue(order.b2b_is_reward_available)
         self.assertEqual((order.b2b_stamp_count, order.b2b_stamps_required), (3, 3))
         order.action_b2b_add_stamp_reward()
@@ -95,18 +168,42 @@ class TestSaleStamp(LoyaltyB2bSaleCommon):
         ).product_uom_qty = 2
         self.assertEqual(reward.discount, 100.0)
 
+        self.assertRecordValues(
+            order,
+            [{"amount_untaxed": 2000.0, "amount_total": 2300.0, "b2b_savings": 800.0}],
+        )
+
         order.action_confirm()
         self.assertRecordValues(
             self._stamp_entries(order),
             [
-                {"kind": "stamp", "stamps": 1},
-                {"kind": "stamp_reward", "stamps": -3},
+                {
+                    "card_id": self.card.id,
+                    "kind": "stamp",
+                    "stamps": 1,
+                    "sale_order_id": order.id,
+                },
+                {
+                    "card_id": self.card.id,
+                    "kind": "stamp_reward",
+                    "stamps": -3,
+                    "sale_order_id": order.id,
+                },
             ],
         )
         self.assertEqual(self.card.stamp_count, 1)
         invoice = self._invoice(order)
         self.assertRecordValues(
-            invoice, [{"amount_untaxed": 2000.0, "amount_total": 2300.0}]
+            invoice,
+            [
+                {
+                    "state": "posted",
+                    "partner_id": partner.id,
+                    "amount_untaxed": 2000.0,
+                    "amount_tax": 300.0,
+                    "amount_total": 2300.0,
+                }
+            ],
         )
         self.assertRecordValues(
             invoice.invoice_line_ids.filtered("b2b_reward_kind"),
@@ -120,8 +217,115 @@ class TestSaleStamp(LoyaltyB2bSaleCommon):
                 }
             ],
         )
+        # Posting the invoice leaves the stamps as the confirmation left them.
+        self.assertEqual(len(self._stamp_entries(order)), 2)
+        self.assertEqual(self.card.stamp_count, 1)
         # A copy of the order does not carry the reward.
         self.assertFalse(order.copy().order_line.filtered("b2b_reward_kind"))
+
+    def test_reward_end_to_end_order_by_the_company(self):
+        self._assert_reward_end_to_end(self.customer)
+
+    def test_reward_end_to_end_order_by_a_contact(self):
+        self._assert_reward_end_to_end(self.contact)
+
+    def test_reward_line_never_discounted(self):
+        """A stamp card discounts nothing: its reward line meets a card discount
+        only on a quotation moved to another card of the company, which then
+        cannot be confirmed (test_reward_needs_a_stamp_card). The line stays
+        free and takes none of that card's discount when the lines' discounts
+        are recomputed ('Update Prices': test_update_prices_keeps_the_reward_free)."""
+        self._collect_stamps(3)
+        order = self._create_order()
+        order.action_b2b_add_stamp_reward()
+        drill, reward = order.order_line
+        order.b2b_card_id = self._create_card(self.program_discount)
+        # Recomputations after the reward: a new line, the card's discount
+        # applied again to every line.
+        order.order_line = [Command.create({"product_id": self.product_paper.id})]
+        paper = order.order_line - drill - reward
+        order.action_b2b_apply_card_discount()
+        self.assertRecordValues(
+            drill | paper | reward,
+            [
+                {
+                    "price_unit": 1000.0,
+                    "b2b_discount": 10.0,
+                    "discount": 10.0,
+                    "b2b_has_manual_discount": False,
+                    "price_subtotal": 900.0,
+                },
+                {
+                    "price_unit": 100.0,
+                    "b2b_discount": 10.0,
+                    "discount": 10.0,
+                    "b2b_has_manual_discount": False,
+                    "price_subtotal": 90.0,
+                },
+                {
+                    "price_unit": 800.0,
+                    "b2b_discount": 0.0,
+                    "discount": 100.0,
+                    "b2b_has_manual_discount": False,
+                    "price_subtotal": 0.0,
+                },
+            ],
+        )
+        # 100.00 + 10.00 of discount, 800.00 of reward.
+        self.assertRecordValues(
+            order, [{"amount_untaxed": 990.0, "b2b_savings": 910.0}]
+        )
+
+    def test_update_prices_keeps_the_reward_free(self):
+        """'Update Prices', after a pricelist change, recomputes the prices and
+        discounts of the lines: the reward stays free of charge."""
+        self._collect_stamps(3)
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Dealers",
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "1_product",
+                            "product_tmpl_id": self.product_drill.product_tmpl_id.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 900.0,
+                        }
+                    )
+                ],
+            }
+        )
+        order = self._create_order()
+        order.action_b2b_add_stamp_reward()
+        order.pricelist_id = pricelist
+        order.action_update_prices()
+        self.assertRecordValues(
+            order.order_line,
+            [
+                {
+                    "product_id": self.product_drill.id,
+                    "price_unit": 900.0,
+                    "discount": 0.0,
+                    "price_subtotal": 900.0,
+                },
+                {
+                    "product_id": self.product_training.id,
+                    "price_unit": 800.0,
+                    "discount": 100.0,
+                    "price_subtotal": 0.0,
+                },
+            ],
+        )
+        self.assertRecordValues(
+            order,
+            [{"amount_untaxed": 900.0, "amount_total": 1035.0, "b2b_savings": 800.0}],
+        )
+        order.action_confirm()
+        self.assertEqual(self.card.stamp_count, 1)
+        invoice = self._invoice(order)
+        self.assertRecordValues(
+            invoice, [{"amount_untaxed": 900.0, "amount_total": 1035.0}]
+        )
 
     def test_reward_button_on_the_form(self):
         self._collect_stamps(3)
@@ -254,7 +458,11 @@ class TestSaleStamp(LoyaltyB2bSaleCommon):
         )
 
     def test_second_company(self):
-        company_2 = self.setup_other_company(name="Loyalty Company 2")["company"]
+        company_2_data = self.setup_other_company(name="Loyalty Company 2")
+        company_2 = company_2_data["company"]
+        # Loading its chart of accounts gave the products its own sales tax.
+        tax_2 = company_2_data["default_tax_sale"]
+        self.assertEqual(tax_2.amount, 15.0)
         program_2 = self.Program.with_company(company_2).create(
             {
                 "name": "Stamps 2",
@@ -275,12 +483,80 @@ class TestSaleStamp(LoyaltyB2bSaleCommon):
         self.assertEqual((card_2.stamp_count, self.card.stamp_count), (2, 0))
         order = self._create_order(company_id=company_2.id).with_company(company_2)
         order.action_b2b_add_stamp_reward()
+        self.assertRecordValues(
+            order.order_line,
+            [
+                {
+                    "product_id": self.product_drill.id,
+                    "b2b_reward_kind": False,
+                    "tax_id": tax_2.ids,
+                    "price_unit": 1000.0,
+                    "discount": 0.0,
+                    "price_subtotal": 1000.0,
+                },
+                {
+                    "product_id": self.product_training.id,
+                    "b2b_reward_kind": "stamp_reward",
+                    "tax_id": tax_2.ids,
+                    "price_unit": 800.0,
+                    "discount": 100.0,
+                    "price_subtotal": 0.0,
+                },
+            ],
+        )
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "amount_untaxed": 1000.0,
+                    "amount_tax": 150.0,
+                    "amount_total": 1150.0,
+                    "b2b_savings": 800.0,
+                }
+            ],
+        )
         order.action_confirm()
         self.assertEqual(card_2.stamp_count, 1)
+        self.assertRecordValues(
+            self._stamp_entries(order),
+            [
+                {
+                    "card_id": card_2.id,
+                    "company_id": company_2.id,
+                    "kind": "stamp",
+                    "stamps": 1,
+                },
+                {
+                    "card_id": card_2.id,
+                    "company_id": company_2.id,
+                    "kind": "stamp_reward",
+                    "stamps": -2,
+                },
+            ],
+        )
         invoice = self._invoice(order)
         self.assertRecordValues(
-            invoice, [{"company_id": company_2.id, "amount_untaxed": 1000.0}]
+            invoice,
+            [
+                {
+                    "company_id": company_2.id,
+                    "state": "posted",
+                    "amount_untaxed": 1000.0,
+                    "amount_tax": 150.0,
+                    "amount_total": 1150.0,
+                }
+            ],
         )
-        self.assertEqual(
-            invoice.invoice_line_ids.filtered("b2b_reward_kind").price_subtotal, 0.0
+        self.assertRecordValues(
+            invoice.invoice_line_ids.filtered("b2b_reward_kind"),
+            [
+                {
+                    "product_id": self.product_training.id,
+                    "tax_ids": tax_2.ids,
+                    "price_unit": 800.0,
+                    "discount": 100.0,
+                    "price_subtotal": 0.0,
+                }
+            ],
         )
+        self.assertEqual(self.card.stamp_count, 0)

@@ -20,6 +20,12 @@ class LoyaltyB2bCashbackWizard(models.TransientModel):
         compute="_compute_limits",
         help="Total of the quotation, taxes included, before any cashback.",
     )
+    usable_amount = fields.Monetary(
+        string="Usable on this Quotation",
+        compute="_compute_limits",
+        help="The most cashback this quotation can take: its total, less the "
+        "taxes the redemption product would bear.",
+    )
     amount = fields.Monetary(
         string="Cashback to Use",
         compute="_compute_amount",
@@ -34,16 +40,21 @@ class LoyaltyB2bCashbackWizard(models.TransientModel):
     def _compute_limits(self):
         for wizard in self:
             if wizard.order_id.b2b_program_type == "cashback":
+                order = wizard.order_id
                 wizard.available_amount, wizard.order_total = (
-                    wizard.order_id._b2b_get_cashback_limits()
+                    order._b2b_get_cashback_limits()
+                )
+                wizard.usable_amount = order._b2b_get_usable_cashback(
+                    order.b2b_card_id, wizard.order_total
                 )
             else:
                 wizard.available_amount = wizard.order_total = 0.0
+                wizard.usable_amount = 0.0
 
-    @api.depends("available_amount", "order_total")
+    @api.depends("available_amount", "usable_amount")
     def _compute_amount(self):
         for wizard in self:
-            wizard.amount = max(min(wizard.available_amount, wizard.order_total), 0.0)
+            wizard.amount = max(min(wizard.available_amount, wizard.usable_amount), 0.0)
 
     def action_apply(self):
         self.ensure_one()
