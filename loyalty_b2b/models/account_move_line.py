@@ -9,6 +9,7 @@ class AccountMoveLine(models.Model):
     b2b_reward_kind = fields.Selection(
         B2B_REWARD_KINDS,
         string="Loyalty Reward",
+        index="btree_not_null",
         help="Copied from the sales order line: redemption and reward lines "
         "never earn cashback.",
     )

@@ -423,8 +423,9 @@ class LoyaltyB2bCard(models.Model):
         """SQL returning ``(partner_id, amount)``: qualifying spend in ``program``
         on ``date`` of the commercial partners ``partner_ids``, in company
         currency: untaxed amount of their posted customer invoices minus posted
-        credit notes, all contacts included, within the window; only the lines
-        of products under the program's categories when it has some.
+        credit notes, all contacts included, within the window, cashback
+        redemption lines left out; only the lines of products under the
+        program's categories when it has some.
 
         Hook: override to change what counts (keep it one set-based query)."""
         start, end = self._b2b_get_spend_window(program, date)
@@ -446,13 +447,23 @@ class LoyaltyB2bCard(models.Model):
         if start:
             conditions.append(SQL("move.invoice_date > %s", start))
         if not program.product_category_ids:
+            # Cashback spent on a document pays for it, it is not less bought:
+            # its redemption lines (debits, rare: read through their index) are
+            # added back to the untaxed amount.
             return SQL(
-                """SELECT move.commercial_partner_id AS partner_id,
-                          SUM(move.amount_untaxed_signed) AS amount
-                     FROM account_move move
-                    WHERE %s
-                 GROUP BY move.commercial_partner_id""",
-                SQL(" AND ").join(conditions),
+                """SELECT partner_id, SUM(amount) AS amount
+                     FROM (SELECT move.commercial_partner_id AS partner_id,
+                                  move.amount_untaxed_signed AS amount
+                             FROM account_move move
+                            WHERE %(conditions)s
+                        UNION ALL
+                           SELECT move.commercial_partner_id, line.balance
+                             FROM account_move_line line
+                             JOIN account_move move ON move.id = line.move_id
+                            WHERE line.b2b_reward_kind = 'cashback'
+                              AND %(conditions)s) document
+                 GROUP BY partner_id""",
+                conditions=SQL(" AND ").join(conditions),
             )
         categories = self.env["product.category"].search(
             [("id", "child_of", program.product_category_ids.ids)]
@@ -469,6 +480,7 @@ class LoyaltyB2bCard(models.Model):
                       ON template.id = product.product_tmpl_id
                 WHERE %s
                   AND line.display_type = 'product'
+                  AND line.b2b_reward_kind IS NULL
                   AND template.categ_id = ANY(%s)
              GROUP BY move.commercial_partner_id""",
             SQL(" AND ").join(conditions),
@@ -489,7 +501,7 @@ class LoyaltyB2bCard(models.Model):
             ]
         )
         self.env["account.move.line"].flush_model(
-            ["move_id", "display_type", "product_id", "balance"]
+            ["move_id", "display_type", "product_id", "balance", "b2b_reward_kind"]
         )
         self.env["product.product"].flush_model(["product_tmpl_id"])
         self.env["product.template"].flush_model(["categ_id"])

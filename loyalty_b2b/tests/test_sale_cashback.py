@@ -132,6 +132,9 @@ class TestSaleCashback(LoyaltyB2bSaleCommon):
                 }
             ],
         )
+        # The company bought 1,000.00: the cashback paid part of it, it does
+        # not lower the spend that decides the tier.
+        self.assertEqual(self.card.spent_amount, 1000.0)
         # 150.00 - 150.00 spent + 20.00 earned.
         self.assertRecordValues(
             self.card,
