@@ -31,7 +31,8 @@ a bare one that confirms one would charge the add-on for it). The ratio of a
 case is the median, over the rounds, of its time divided by its pair's. Target:
 ratio <= 1.10 for every card type. The script also checks that a card adds the
 same number of queries to orders of N and 2N lines (no per-line query) and
-prints the best and median times and the SQL queries of each case. ``--strict`` exits with 1 when a target is missed.
+prints the best and median times and the SQL queries of each case. ``--strict``
+exits with 1 when a target is missed.
 """
 
 import argparse

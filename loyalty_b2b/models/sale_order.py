@@ -160,8 +160,10 @@ class SaleOrder(models.Model):
     def _get_update_prices_lines(self):
         # A free reward and a redemption keep their price and discount: they
         # are not priced by the pricelist (as in Odoo's own sale_loyalty).
-        return super()._get_update_prices_lines().filtered(
-            lambda line: not line.b2b_reward_kind
+        return (
+            super()
+            ._get_update_prices_lines()
+            .filtered(lambda line: not line.b2b_reward_kind)
         )
 
     def action_b2b_apply_card_discount(self):
