@@ -174,6 +174,7 @@ class LoyaltyB2bCard(models.Model):
                     operator=operator,
                 )
             )
+        self.env["loyalty.b2b.transaction"].flush_model(["card_id", column])
         return [
             (
                 "id",
@@ -197,6 +198,9 @@ class LoyaltyB2bCard(models.Model):
             raise UserError(
                 self.env._("Search stamp cards whose reward is ready or not ready.")
             )
+        self.flush_model(["program_id"])
+        self.env["loyalty.b2b.program"].flush_model(["program_type", "stamps_required"])
+        self.env["loyalty.b2b.transaction"].flush_model(["card_id", "stamps"])
         ready = SQL(
             """(SELECT card.id
                   FROM loyalty_b2b_card card

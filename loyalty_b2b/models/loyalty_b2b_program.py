@@ -2,8 +2,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, ormcache
 
-# Fields that decide which programs enrol companies automatically (cached).
-AUTO_ENROLL_FIELDS = {"auto_enroll", "active", "company_id"}
+# Fields that decide which programs enrol companies automatically, and in
+# which order (cached).
+AUTO_ENROLL_FIELDS = {"auto_enroll", "active", "company_id", "sequence"}
 # Account types an accountant would accept for each role of a cashback program.
 REBATE_ACCOUNT_TYPES = ("income", "income_other", "expense", "expense_direct_cost")
 LIABILITY_ACCOUNT_TYPES = ("liability_current",)

@@ -166,3 +166,51 @@ class TestSaleCard(LoyaltyB2bSaleCommon):
         self.assertEqual(
             self.Card.search([("partner_id", "=", self.customer.id)]), card
         )
+
+    def test_auto_enrolment_follows_program_changes(self):
+        """The automatic-enrolment programs are cached per company: creating,
+        enabling or archiving one takes effect at the next confirmation."""
+        customers = self.env["res.partner"].create(
+            [
+                {"name": name, "is_company": True}
+                for name in ("Initech Supplies", "Umbrella Parts")
+            ]
+        )
+        first, second, third, fourth = (
+            self._create_order(partner)
+            for partner in (self.customer, self.other_customer, *customers)
+        )
+        first.action_confirm()
+        self.assertFalse(self.customer.b2b_card_ids)
+        self.assertEqual(self._cached_auto_enroll_program_ids(), ())
+        self.program_stamp.auto_enroll = True
+        second.action_confirm()
+        card = self.other_customer.b2b_card_ids
+        self.assertEqual(card.program_id, self.program_stamp)
+        self.assertEqual(second.b2b_card_id, card)
+        self.assertEqual(
+            self._cached_auto_enroll_program_ids(), (self.program_stamp.id,)
+        )
+        self.program_stamp.active = False
+        # The enrolment skips archived programs anyway: look at the cache too.
+        self.assertEqual(self.Program._get_auto_enroll_program_ids(self.company.id), ())
+        third.action_confirm()
+        self.assertFalse(customers[0].b2b_card_ids)
+        self.assertFalse(third.b2b_card_id)
+        welcome = self.Program.create(
+            {
+                "name": "Welcome 5%",
+                "program_type": "discount",
+                "discount_percent": 5,
+                "auto_enroll": True,
+            }
+        )
+        fourth.action_confirm()
+        self.assertEqual(customers[1].b2b_card_ids.program_id, welcome)
+        self.assertEqual(fourth.b2b_card_id.program_id, welcome)
+
+    def _cached_auto_enroll_program_ids(self):
+        """The company's automatic-enrolment programs, read from the cache
+        that the confirmations filled (no query)."""
+        with self.assertQueryCount(0):
+            return self.Program._get_auto_enroll_program_ids(self.company.id)

@@ -1,8 +1,9 @@
 from contextlib import contextmanager
 
 import psycopg2.errors
+from dateutil.relativedelta import relativedelta
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, get_db_name, tagged
@@ -11,7 +12,8 @@ from odoo.tools import SQL, mute_logger
 
 @tagged("post_install", "-at_install")
 class TestSaleConcurrency(BaseCase):
-    """Two orders racing for one card's cashback or stamps, in two transactions.
+    """Orders and invoices spending or earning one card's cashback or stamps,
+    in two transactions at once.
 
     Like Odoo's own concurrency tests (base/tests/test_ir_sequence.py), this
     works with real, committed transactions: each test creates and commits its
@@ -108,8 +110,9 @@ class TestSaleConcurrency(BaseCase):
             env["product.product"].browse(self.ids["products"]).unlink()
             env["res.partner"].browse(self.ids["partner"]).unlink()
 
-    def _create_quotations(self, card_key, count=2):
-        """Committed quotations of the test customer on the card ``card_key``."""
+    def _create_quotations(self, card_key, count=2, quantity=1):
+        """Committed quotations of the test customer on the card ``card_key``,
+        of ``quantity`` widgets at 100 each."""
         with self._environment() as env:
             orders = env["sale.order"].create(
                 [
@@ -120,7 +123,7 @@ class TestSaleConcurrency(BaseCase):
                             Command.create(
                                 {
                                     "product_id": self.ids["product"],
-                                    "product_uom_qty": 1,
+                                    "product_uom_qty": quantity,
                                 }
                             )
                         ],
@@ -221,3 +224,113 @@ class TestSaleConcurrency(BaseCase):
                 env1, env2, first_id, second.action_confirm, "has 0 stamps"
             )
         self.assertEqual(self._card_value("stamp_count"), 0)
+
+    def _run_side_by_side(self, model, method, record_ids, interleaved):
+        """Call ``method`` of the two records ``record_ids`` of ``model``, each
+        in its own transaction, both snapshots taken before the first call; each
+        call is written to the database at once (as the end of a request does),
+        and both transactions commit. ``interleaved``: the second call runs
+        while the first transaction is in flight, and fails with
+        LockNotAvailable (instead of waiting) on a row the first one updated;
+        otherwise the first transaction commits before the second call, which
+        fails with a serialization error on a row the first one updated."""
+        with self._environment() as env1, self._environment() as env2:
+            envs = (env1, env2)
+            for env in envs:
+                env.cr.execute("SELECT 1")
+            env2.cr.execute("SET LOCAL lock_timeout = '300ms'")
+            for env, record_id in zip(envs, record_ids, strict=True):
+                getattr(env[model].browse(record_id), method)()
+                env.flush_all()
+                if not interleaved:
+                    env.cr.commit()
+            for env in envs:
+                env.cr.commit()
+
+    def _ledger_count(self, kind, **ids_by_field):
+        """Ledger entries of ``kind`` of the orders or invoices ``ids_by_field``."""
+        with self._environment() as env:
+            return env["loyalty.b2b.transaction"].search_count(
+                [
+                    ("kind", "=", kind),
+                    *((fname, "in", ids) for fname, ids in ids_by_field.items()),
+                ]
+            )
+
+    def test_stamps_earned_at_the_same_time(self):
+        """Two orders earning a stamp on one card, confirmed at the same time,
+        both commit: each confirmation inserts its ledger row and leaves the card
+        row alone. Were the stamp count stored, each confirmation would also
+        update the card row, and the second one would fail (LockNotAvailable
+        while the first is in flight, a serialization error once it committed).
+        """
+        for interleaved in (True, False):
+            with self.subTest(interleaved=interleaved):
+                before = self._card_value("stamp_count")
+                order_ids = self._create_quotations("stamp_card", quantity=10)
+                self._run_side_by_side(
+                    "sale.order", "action_confirm", order_ids, interleaved
+                )
+                self.assertEqual(self._card_value("stamp_count"), before + 2)
+                self.assertEqual(
+                    self._ledger_count("stamp", sale_order_id=order_ids), 2
+                )
+
+    def _create_invoices(self, count=2, **vals):
+        """Committed draft invoices of the test customer, of one widget each;
+        deleted with their cashback entries after the test."""
+        self.addCleanup(self._delete_moves)
+        with self._environment() as env:
+            invoices = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.ids["partner"],
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"product_id": self.ids["product"], "price_unit": 100.0}
+                            )
+                        ],
+                        **vals,
+                    }
+                    for _i in range(count)
+                ]
+            )
+            return invoices.ids
+
+    def _delete_moves(self):
+        with self._environment() as env:
+            moves = env["account.move"].search(
+                [("partner_id", "=", self.ids["partner"])]
+            )
+            # Posted invoices and cashback entries cannot be deleted: a test may.
+            env.cr.execute(
+                SQL(
+                    "UPDATE account_move SET state = 'draft' WHERE id IN %s",
+                    tuple(moves.ids) or (0,),
+                )
+            )
+            env.invalidate_all()
+            moves.with_context(force_delete=True).unlink()
+
+    def test_cashback_earned_at_the_same_time(self):
+        """Two invoices earning cashback on one card, posted by transactions
+        whose snapshots miss each other's, both commit: each accrual inserts its
+        ledger row (and journal entry) and leaves the card row alone. Were the
+        balance stored, the second would fail with a serialization error.
+
+        The invoices are dated before the program's 12-month spend window, so
+        that they change no card's spend: an invoice in the window makes the
+        tier engine update the card's spent_amount, a conflict of its own that
+        this test leaves aside. Not interleaved: the second posting would wait
+        for the first's invoice number (Odoo's journal sequence lock)."""
+        before = self._card_value("cashback_balance")
+        invoice_ids = self._create_invoices(
+            invoice_date=fields.Date.today() - relativedelta(months=13)
+        )
+        self._run_side_by_side(
+            "account.move", "action_post", invoice_ids, interleaved=False
+        )
+        # 1% of 100 each.
+        self.assertEqual(self._card_value("cashback_balance"), before + 2.0)
+        self.assertEqual(self._ledger_count("earn", invoice_id=invoice_ids), 2)
