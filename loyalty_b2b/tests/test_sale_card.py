@@ -209,6 +209,38 @@ class TestSaleCard(LoyaltyB2bSaleCommon):
         self.assertEqual(customers[1].b2b_card_ids.program_id, welcome)
         self.assertEqual(fourth.b2b_card_id.program_id, welcome)
 
+    def test_auto_enrolment_of_orders_confirmed_together(self):
+        """Orders of two companies confirmed in one call: each company gets one
+        card per program, issued in one batch, and every order of a company
+        without a card gets its new card (two orders of one company: one card)."""
+        self.program_stamp.auto_enroll = True
+        self.program_cashback.auto_enroll = True
+        # The first program in sequence gives the orders their card.
+        self.program_stamp.sequence = self.program_cashback.sequence - 1
+        orders = (
+            self._create_order(self.customer)
+            | self._create_order(self.contact)
+            | self._create_order(self.other_customer)
+        )
+        orders.action_confirm()
+        for partner in (self.customer, self.other_customer):
+            self.assertEqual(
+                sorted(partner.b2b_card_ids.mapped("program_id.name")),
+                sorted([self.program_stamp.name, self.program_cashback.name]),
+            )
+        self.assertEqual(len(self.customer.b2b_card_ids), 2)
+        # Each order has its company's stamp card, the same for both orders of
+        # the customer, and the card counts both orders.
+        self.assertEqual(orders.b2b_card_id.program_id, self.program_stamp)
+        self.assertEqual(orders[0].b2b_card_id, orders[1].b2b_card_id)
+        self.assertEqual(
+            orders.b2b_card_id.partner_id, self.customer | self.other_customer
+        )
+        self.assertEqual(orders[0].b2b_card_id.stamp_count, 2)
+        self.assertEqual(orders[2].b2b_card_id.stamp_count, 1)
+        for card in orders.b2b_card_id:
+            self.assertIn("Card issued automatically", card.message_ids[0].body)
+
     def _cached_auto_enroll_program_ids(self):
         """The company's automatic-enrolment programs, read from the cache
         that the confirmations filled (no query)."""
