@@ -38,7 +38,6 @@ It prints:
 
 import argparse
 import contextlib
-import logging
 import os
 import random
 import resource
@@ -48,9 +47,13 @@ import time
 import tracemalloc
 from datetime import timedelta
 
+from bench_common import boot_odoo, database_exists, vacuum_analyze
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_REF = "loyalty_b2b_bench"
 LINES_PER_INVOICE = 4
+# What the spend queries read, vacuumed after loading.
+SPEND_TABLES = "account_move, account_move_line, loyalty_b2b_card, res_partner"
 
 
 def parse_args():
@@ -69,45 +72,11 @@ def parse_args():
     return parser.parse_args()
 
 
-def boot_odoo(args):
-    import odoo
-    from odoo.tools import config
-
-    config.parse_config(
-        [
-            "--addons-path",
-            args.addons_path,
-            "--log-level",
-            "warn",
-            "--without-demo",
-            "all",
-        ]
-    )
-    odoo.netsvc.init_logger()
-    logging.getLogger("odoo").setLevel(logging.WARNING)
-    return odoo
-
-
-def database_exists(odoo, name):
-    with contextlib.closing(odoo.sql_db.db_connect("postgres").cursor()) as cr:
-        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        return bool(cr.fetchone())
-
-
 def create_database(odoo, name):
     odoo.service.db._create_empty_database(name)
     odoo.tools.config["init"] = {"loyalty_b2b": 1}
     odoo.modules.registry.Registry.new(name, update_module=True)
     odoo.tools.config["init"] = {}
-
-
-def vacuum_analyze(odoo, name, tables=None):
-    """VACUUM cannot run in a transaction: autocommit connection. It sets the
-    visibility map that index-only scans rely on, as autovacuum would."""
-    tables = tables or "account_move, account_move_line, loyalty_b2b_card, res_partner"
-    with contextlib.closing(odoo.sql_db.db_connect(name).cursor()) as cr:
-        cr._cnx.autocommit = True
-        cr.execute(f"VACUUM ANALYZE {tables}")
 
 
 def median_run(timers):
@@ -244,7 +213,7 @@ class Bench:
             self.line_count = cr.fetchone()[0]
             cr.commit()
             self.load_seconds = time.perf_counter() - t0
-        vacuum_analyze(self.odoo, self.registry.db_name)
+        vacuum_analyze(self.odoo, self.registry.db_name, SPEND_TABLES)
 
     def _load_partners(self, cr):
         cr.execute(
@@ -609,7 +578,7 @@ class Bench:
 
 def main():
     args = parse_args()
-    odoo = boot_odoo(args)
+    odoo = boot_odoo(args.addons_path)
     db = args.database
     created = not database_exists(odoo, db)
     if created:

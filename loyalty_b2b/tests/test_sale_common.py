@@ -43,6 +43,24 @@ class LoyaltyB2bSaleCommon(LoyaltyB2bCommon):
         )
 
     @classmethod
+    def _create_drill_pricelist(cls, **rule):
+        """A "Dealers" pricelist with one price rule, ``rule``, on the drill."""
+        return cls.env["product.pricelist"].create(
+            {
+                "name": "Dealers",
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "1_product",
+                            "product_tmpl_id": cls.product_drill.product_tmpl_id.id,
+                            **rule,
+                        }
+                    )
+                ],
+            }
+        )
+
+    @classmethod
     def _add_ledger(cls, card, amount=0.0, stamps=0, kind="adjust"):
         return cls.Transaction.sudo().create(
             {"card_id": card.id, "kind": kind, "amount": amount, "stamps": stamps}

@@ -249,20 +249,8 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
     def test_pricelist_discount_then_card_discount(self):
         self._enable_line_discounts()
         self._create_card(self.program_discount)
-        pricelist = self.env["product.pricelist"].create(
-            {
-                "name": "Dealers",
-                "item_ids": [
-                    Command.create(
-                        {
-                            "applied_on": "1_product",
-                            "product_tmpl_id": self.product_drill.product_tmpl_id.id,
-                            "compute_price": "percentage",
-                            "percent_price": 5.0,
-                        }
-                    )
-                ],
-            }
+        pricelist = self._create_drill_pricelist(
+            compute_price="percentage", percent_price=5.0
         )
         order = self._create_order(pricelist_id=pricelist.id)
         line = order.order_line
@@ -288,20 +276,8 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
         self.env.ref("base.group_user").implied_ids |= self.env.ref(
             "product.group_product_pricelist"
         )
-        pricelist = self.env["product.pricelist"].create(
-            {
-                "name": "Dealers",
-                "item_ids": [
-                    Command.create(
-                        {
-                            "applied_on": "1_product",
-                            "product_tmpl_id": self.product_drill.product_tmpl_id.id,
-                            "compute_price": "fixed",
-                            "fixed_price": 800.0,
-                        }
-                    )
-                ],
-            }
+        pricelist = self._create_drill_pricelist(
+            compute_price="fixed", fixed_price=800.0
         )
         order = self._create_order(
             lines=[(self.product_drill, 2.0), (self.product_paper, 1.0)]

@@ -280,20 +280,8 @@ class TestSaleStamp(LoyaltyB2bSaleCommon):
         """'Update Prices', after a pricelist change, recomputes the prices and
         discounts of the lines: the reward stays free of charge."""
         self._collect_stamps(3)
-        pricelist = self.env["product.pricelist"].create(
-            {
-                "name": "Dealers",
-                "item_ids": [
-                    Command.create(
-                        {
-                            "applied_on": "1_product",
-                            "product_tmpl_id": self.product_drill.product_tmpl_id.id,
-                            "compute_price": "fixed",
-                            "fixed_price": 900.0,
-                        }
-                    )
-                ],
-            }
+        pricelist = self._create_drill_pricelist(
+            compute_price="fixed", fixed_price=900.0
         )
         order = self._create_order()
         order.action_b2b_add_stamp_reward()
