@@ -255,20 +255,7 @@ class TestSaleCashback(LoyaltyB2bSaleCommon):
         self.assertRecordValues(
             drill | paper | redemption,
             [
-                {
-                    "price_unit": 1000.0,
-                    "b2b_discount": 10.0,
-                    "discount": 10.0,
-                    "b2b_has_manual_discount": False,
-                    "price_subtotal": 900.0,
-                },
-                {
-                    "price_unit": 100.0,
-                    "b2b_discount": 10.0,
-                    "discount": 10.0,
-                    "b2b_has_manual_discount": False,
-                    "price_subtotal": 90.0,
-                },
+                *self.DRILL_AND_PAPER_AT_10_PERCENT,
                 {
                     "price_unit": -150.0,
                     "b2b_discount": 0.0,

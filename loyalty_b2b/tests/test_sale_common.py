@@ -7,6 +7,24 @@ from .common import LoyaltyB2bCommon
 class LoyaltyB2bSaleCommon(LoyaltyB2bCommon):
     """Sales on loyalty cards: helpers shared by the test_sale_* files."""
 
+    # A drill (1,000.00) and a paper (100.00) line under the 10 % discount card.
+    DRILL_AND_PAPER_AT_10_PERCENT = (
+        {
+            "price_unit": 1000.0,
+            "b2b_discount": 10.0,
+            "discount": 10.0,
+            "b2b_has_manual_discount": False,
+            "price_subtotal": 900.0,
+        },
+        {
+            "price_unit": 100.0,
+            "b2b_discount": 10.0,
+            "discount": 10.0,
+            "b2b_has_manual_discount": False,
+            "price_subtotal": 90.0,
+        },
+    )
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
