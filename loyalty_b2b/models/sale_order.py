@@ -84,7 +84,7 @@ class SaleOrder(models.Model):
 
     @api.depends(
         "state",
-        "b2b_card_id.stamp_count",
+        "b2b_card_id.is_stamp_reward_ready",
         "b2b_card_id.state",
         "order_line.b2b_reward_kind",
     )
@@ -93,9 +93,8 @@ class SaleOrder(models.Model):
             card = order.b2b_card_id
             order.b2b_is_reward_available = (
                 order.state in QUOTATION_STATES
-                and card.program_type == "stamp"
                 and card.state == "active"
-                and card.stamp_count >= card.stamps_required
+                and card.is_stamp_reward_ready
                 and "stamp_reward" not in order.order_line.mapped("b2b_reward_kind")
             )
 
@@ -245,7 +244,7 @@ class SaleOrder(models.Model):
         # Taken before reading the balance: see loyalty.b2b.card._b2b_lock().
         card._b2b_lock()
         available, order_total = self._b2b_get_cashback_limits()
-        usable = self._b2b_get_usable_cashback(card, order_total)
+        usable = self._b2b_get_usable_cashback(order_total)
         if currency.compare_amounts(amount, usable) > 0:
             raise UserError(self._b2b_cashback_over_total_message(amount, usable))
         if currency.compare_amounts(amount, available) > 0:
@@ -358,12 +357,12 @@ class SaleOrder(models.Model):
         order_total = self.amount_total - sum(redemption.mapped("price_total"))
         return available, order_total
 
-    def _b2b_get_usable_cashback(self, card, order_total):
+    def _b2b_get_usable_cashback(self, order_total):
         """The most cashback (the redemption line's untaxed price, in the
         order's currency) that keeps the order's total at or above zero: the
         order total itself, unless the redemption product bears taxes."""
         self.ensure_one()
-        product = card.program_id.cashback_redemption_product_id
+        product = self.b2b_card_id.program_id.cashback_redemption_product_id
         taxes = self.fiscal_position_id.map_tax(
             product.taxes_id._filter_taxes_by_company(self.company_id)
         )

@@ -45,7 +45,7 @@ class LoyaltyB2bCashbackWizard(models.TransientModel):
                     order._b2b_get_cashback_limits()
                 )
                 wizard.usable_amount = order._b2b_get_usable_cashback(
-                    order.b2b_card_id, wizard.order_total
+                    wizard.order_total
                 )
             else:
                 wizard.available_amount = wizard.order_total = 0.0
