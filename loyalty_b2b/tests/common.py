@@ -88,3 +88,19 @@ class LoyaltyB2bCommon(AccountTestInvoicingCommon):
                 "stamp_reward_product_id": cls.product_training.id,
             }
         )
+
+    @classmethod
+    def _create_card(cls, program, partner=None, **vals):
+        return cls.Card.create(
+            {
+                "program_id": program.id,
+                "partner_id": (partner or cls.customer).id,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _add_ledger(cls, card, amount=0.0, stamps=0, kind="adjust"):
+        return cls.Transaction.sudo().create(
+            {"card_id": card.id, "kind": kind, "amount": amount, "stamps": stamps}
+        )

@@ -217,16 +217,6 @@ class TestCardLedgerTotals(LoyaltyB2bCommon):
             | cls.discount_card
         )
 
-    @classmethod
-    def _create_card(cls, program, partner):
-        return cls.Card.create({"program_id": program.id, "partner_id": partner.id})
-
-    @classmethod
-    def _add_ledger(cls, card, amount=0.0, stamps=0):
-        return cls.Transaction.sudo().create(
-            {"card_id": card.id, "kind": "adjust", "amount": amount, "stamps": stamps}
-        )
-
     def _search(self, domain):
         return self.Card.search([*domain, ("id", "in", self.cards.ids)])
 

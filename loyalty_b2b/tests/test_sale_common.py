@@ -36,16 +36,6 @@ class LoyaltyB2bSaleCommon(LoyaltyB2bCommon):
         cls.redemption_product = cls.env.ref("loyalty_b2b.product_cashback_redemption")
 
     @classmethod
-    def _create_card(cls, program, partner=None, **vals):
-        return cls.Card.create(
-            {
-                "program_id": program.id,
-                "partner_id": (partner or cls.customer).id,
-                **vals,
-            }
-        )
-
-    @classmethod
     def _create_order(cls, partner=None, lines=None, user=None, **vals):
         """A quotation; ``lines``: (product, quantity) pairs, one drill by default."""
         lines = lines if lines is not None else [(cls.product_drill, 1.0)]
@@ -76,12 +66,6 @@ class LoyaltyB2bSaleCommon(LoyaltyB2bCommon):
                     )
                 ],
             }
-        )
-
-    @classmethod
-    def _add_ledger(cls, card, amount=0.0, stamps=0, kind="adjust"):
-        return cls.Transaction.sudo().create(
-            {"card_id": card.id, "kind": kind, "amount": amount, "stamps": stamps}
         )
 
     def _invoice(self, orders, post=True):
