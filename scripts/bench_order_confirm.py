@@ -297,13 +297,13 @@ def measure(benches, args):
     for index in range(args.warmup + args.rounds):
         shift = index % len(cases)
         for position, case in enumerate(cases[shift:] + cases[:shift]):
-            pair = [("bare", "bare"), (case, case)]
+            pair = ["bare", case]
             if (index + position) % 2:
                 pair.reverse()
             runs = {}
-            for bench_case, label in pair:
-                bench = benches[bench_case]
-                runs[label] = bench.confirm(bench.create_order(bench_case, args.lines))
+            for run_case in pair:
+                bench = benches[run_case]
+                runs[run_case] = bench.confirm(bench.create_order(run_case, args.lines))
             if index < args.warmup:
                 continue
             for label, (elapsed, count) in runs.items():
