@@ -414,7 +414,9 @@ class SaleOrder(models.Model):
         today = fields.Date.context_today(self)
         expected_types = {"stamp_reward": "stamp", "cashback": "cashback"}
         spending = self.browse()
-        for order in self.filtered(lambda o: o.state in QUOTATION_STATES):
+        quotations = self.filtered(lambda o: o.state in QUOTATION_STATES)
+        quotations.b2b_card_id.sudo()._b2b_fetch_confirmation_fields()
+        for order in quotations:
             # sudo: the card was checked when it was set on the order; reading
             # its state and program needs no access check on every confirmation.
             card = order.b2b_card_id.sudo()
