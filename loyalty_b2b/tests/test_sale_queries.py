@@ -50,12 +50,14 @@ class TestSaleQueries(LoyaltyB2bSaleCommon):
 
     def test_discount_card(self):
         self._create_card(self.program_discount)
-        self._assert_constant_extra_queries(self.customer)
+        # The card and its program, read once with what confirmation checks.
+        self.assertEqual(self._assert_constant_extra_queries(self.customer), 2)
 
     def test_stamp_card(self):
         card = self._create_card(self.program_stamp)
         self.program_stamp.stamp_min_amount = 1.0
-        self._assert_constant_extra_queries(self.customer)
+        # The card, its program and the stamp's ledger entry.
+        self.assertEqual(self._assert_constant_extra_queries(self.customer), 3)
         self.assertEqual(card.stamp_count, 3)
 
     def test_cashback_card_with_redemption(self):
