@@ -294,9 +294,7 @@ def measure(benches, args):
 
     Each confirmation in the add-on's database is paired with one in the bare
     database, run right before or after it (alternately): both databases then
-    grow alike, and a pair shares the state of the machine. Each side of a pair
-    is the best of ``--repeat`` confirmations, as timeit's repeat: the others
-    were slowed down by something else."""
+    grow alike, and a pair shares the state of the machine."""
     cases = [case for case, *_ in CASES[1:]]
     times = {case: [] for case, *_ in CASES}
     references = {case: [] for case in cases}
@@ -307,9 +305,7 @@ def measure(benches, args):
             pair = ["bare", case]
             if (index + position) % 2:
                 pair.reverse()
-            # Each side keeps its best of --repeat confirmations, made in turns
-            # with the other side's: a confirmation the machine interrupted
-            # (another process, a checkpoint) does not decide the pair.
+            # Best of --repeat, in turns: an interrupted run does not decide the pair.
             tries = {run_case: [] for run_case in pair}
             for _attempt in range(args.repeat):
                 for run_case in pair:
