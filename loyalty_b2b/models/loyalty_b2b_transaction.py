@@ -9,6 +9,9 @@ from odoo.tools.misc import clean_context
 
 # Entries that still count: neither cancelled out nor cancelling another one.
 LIVE_DOMAIN = [("reversed_entry_id", "=", False), ("is_cancelled", "=", False)]
+# What the entries of a stamp card's order are made of (see _b2b_insert_stamps).
+STAMP_KINDS = ("stamp", "stamp_reward")
+STAMP_ENTRY_KEYS = {"card_id", "kind", "stamps", "sale_order_id", "note"}
 
 
 class LoyaltyB2bTransaction(models.Model):
@@ -130,16 +133,87 @@ class LoyaltyB2bTransaction(models.Model):
     def create(self, vals_list):
         # The unique index on live entries must see the cancellations made so far.
         self.flush_model(["is_cancelled"])
+        self._b2b_set_card_owner(vals_list)
+        return super().create(vals_list)
+
+    @api.model
+    def _b2b_set_card_owner(self, vals_list):
+        """Copy the partner and company of each entry's card into its values:
+        an entry keeps the card's owner at the time it was written."""
         cards = self.env["loyalty.b2b.card"].browse(
             [vals["card_id"] for vals in vals_list if vals.get("card_id")]
         )
-        cards.fetch(["partner_id", "company_id"])
+        cards.fetch(["partner_id", "company_id", "program_id"])
         for vals in vals_list:
             card = self.env["loyalty.b2b.card"].browse(vals.get("card_id"))
-            # The entry keeps the card's owner at the time it was written.
             vals["partner_id"] = card.partner_id.id
             vals["company_id"] = card.company_id.id
-        return super().create(vals_list)
+
+    @api.model
+    def _b2b_insert_stamps(self, vals_list):
+        """Append stamp entries (``stamp``, ``stamp_reward``) with a single
+        INSERT, holding what create() would write; return them.
+
+        Confirming an order is the hot path of sales, and create() costs about
+        2 ms more than its INSERT, 5 % of the confirmation of a 20-line order
+        (scripts/bench_order_confirm.py). Stamp entries need nothing of it but
+        the INSERT: no default but the date, no computed value but the program,
+        no constraint to check. As create() does, the new entries are put in
+        cache and what depends on them (the cards' stamp counts) is invalidated.
+        """
+        if not vals_list:
+            return self.browse()
+        self.check_access("create")
+        for vals in vals_list:
+            if set(vals) - STAMP_ENTRY_KEYS or vals.get("kind") not in STAMP_KINDS:
+                raise ValueError(f"Not a stamp entry: {vals}")
+        self._b2b_set_card_owner(vals_list)
+        today = fields.Date.context_today(self)
+        now = self.env.cr.now()
+        rows = [
+            {
+                **vals,
+                "program_id": self.env["loyalty.b2b.card"]
+                .browse(vals["card_id"])
+                .program_id.id,
+                "date": today,
+                "is_cancelled": False,
+                "create_uid": self.env.uid,
+                "create_date": now,
+                "write_uid": self.env.uid,
+                "write_date": now,
+            }
+            for vals in vals_list
+        ]
+        columns = [self._fields[name] for name in sorted(set().union(*rows))]
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s) VALUES %s RETURNING id",
+                SQL.identifier(self._table),
+                SQL(", ").join(SQL.identifier(field.name) for field in columns),
+                SQL(", ").join(
+                    tuple(
+                        field.convert_to_column_insert(row.get(field.name), self, row)
+                        for field in columns
+                    )
+                    for row in rows
+                ),
+            )
+        )
+        entries = self.browse([entry_id for (entry_id,) in self.env.cr.fetchall()])
+        for field in columns:
+            self.env.cache.update(
+                entries,
+                field,
+                [field.convert_to_cache(row.get(field.name), entries) for row in rows],
+            )
+        self.env["loyalty.b2b.card"].browse(
+            {vals["card_id"] for vals in vals_list}
+        ).invalidate_recordset(["transaction_ids"])
+        # The values written are final: nothing to recompute on the entries.
+        with self.env.protecting(columns, entries):
+            entries.modified([field.name for field in columns], create=True)
+        return entries
 
     def write(self, vals):
         if self:

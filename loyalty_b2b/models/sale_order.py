@@ -609,9 +609,8 @@ class SaleOrder(models.Model):
                         ),
                     }
                 )
-        if vals_list:
-            # sudo: the ledger is append-only and written by business flows only.
-            self.env["loyalty.b2b.transaction"].sudo().create(vals_list)
+        # sudo: the ledger is append-only and written by business flows only.
+        self.env["loyalty.b2b.transaction"].sudo()._b2b_insert_stamps(vals_list)
 
     def _b2b_return_stamps(self):
         """Cancelled orders give back what their confirmation did to the stamps:
