@@ -207,9 +207,10 @@ class LoyaltyB2bTransaction(models.Model):
                 field,
                 [field.convert_to_cache(row.get(field.name), entries) for row in rows],
             )
-        self.env["loyalty.b2b.card"].browse(
-            {vals["card_id"] for vals in vals_list}
-        ).invalidate_recordset(["transaction_ids"])
+        # The cards' ledgers in cache get the new entries, as in create().
+        card_field = self._fields["card_id"]
+        for card, card_entries in entries.grouped("card_id").items():
+            card_field._update_inverses(card_entries, card.id)
         # The values written are final: nothing to recompute on the entries.
         with self.env.protecting(columns, entries):
             entries.modified([field.name for field in columns], create=True)

@@ -82,3 +82,29 @@ class TestSaleQueries(LoyaltyB2bSaleCommon):
                 - self._confirmation_queries(self.other_customer, size + 1)
             )
         self.assertEqual(extra[1], extra[2])
+
+    def test_stamp_reward(self):
+        card = self._create_card(self.program_stamp)
+        self._add_ledger(card, stamps=9)
+        self._warm_up(self.customer)
+        extra = []
+        # The first size warms the reward path up.
+        for size in (1, 4, 12):
+            order = self._create_order(
+                self.customer, [(product, 1.0) for product in self.products[:size]]
+            )
+            order.action_b2b_add_stamp_reward()
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            order.action_confirm()
+            self.env.flush_all()
+            extra.append(
+                self.env.cr.sql_log_count
+                - before
+                - self._confirmation_queries(self.other_customer, size + 1)
+            )
+        self.assertEqual(extra[1], extra[2])
+        # The card, its program, its lock, its stamp count, the ledger entries.
+        self.assertEqual(extra[2], 5)
+        self.assertEqual(card.stamp_count, 0)
