@@ -22,10 +22,12 @@ class TestSaleQueries(LoyaltyB2bSaleCommon):
             ]
         )
 
-    def _confirmation_queries(self, partner, size):
+    def _confirmation_queries(self, partner, size, spend=None):
         order = self._create_order(
             partner, [(product, 1.0) for product in self.products[:size]]
         )
+        if spend:
+            spend(order)
         self.env.flush_all()
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
@@ -60,51 +62,37 @@ class TestSaleQueries(LoyaltyB2bSaleCommon):
         self.assertEqual(self._assert_constant_extra_queries(self.customer), 3)
         self.assertEqual(card.stamp_count, 3)
 
+    def _assert_constant_spending_queries(self, spend):
+        """Extra queries of confirming orders that ``spend(order)`` makes spend
+        the customer's card, against orders of as many lines without a card."""
+        self._warm_up(self.customer)
+        extra = []
+        # The first size warms the spending path up.
+        for size in (1, 4, 12):
+            spending = self._confirmation_queries(self.customer, size, spend)
+            # The spending line (reward or redemption) is one more line.
+            extra.append(
+                spending - self._confirmation_queries(self.other_customer, size + 1)
+            )
+        self.assertEqual(extra[1], extra[2])
+        return extra[2]
+
     def test_cashback_card_with_redemption(self):
         card = self._create_card(self.program_cashback)
         self._add_ledger(card, amount=1000.0)
-        self._warm_up(self.customer)
-        extra = []
-        # The first size warms the redemption path up.
-        for size in (1, 4, 12):
-            order = self._create_order(
-                self.customer, [(product, 1.0) for product in self.products[:size]]
-            )
-            order.b2b_apply_cashback(10.0)
-            self.env.flush_all()
-            self.env.invalidate_all()
-            before = self.env.cr.sql_log_count
-            order.action_confirm()
-            self.env.flush_all()
-            extra.append(
-                self.env.cr.sql_log_count
-                - before
-                - self._confirmation_queries(self.other_customer, size + 1)
-            )
-        self.assertEqual(extra[1], extra[2])
+        extra = self._assert_constant_spending_queries(
+            lambda order: order.b2b_apply_cashback(10.0)
+        )
+        # The card, its program, its lock, its ledger balance, and the cashback
+        # committed on confirmed orders (their open lines and invoices).
+        self.assertEqual(extra, 8)
 
     def test_stamp_reward(self):
         card = self._create_card(self.program_stamp)
         self._add_ledger(card, stamps=9)
-        self._warm_up(self.customer)
-        extra = []
-        # The first size warms the reward path up.
-        for size in (1, 4, 12):
-            order = self._create_order(
-                self.customer, [(product, 1.0) for product in self.products[:size]]
-            )
-            order.action_b2b_add_stamp_reward()
-            self.env.flush_all()
-            self.env.invalidate_all()
-            before = self.env.cr.sql_log_count
-            order.action_confirm()
-            self.env.flush_all()
-            extra.append(
-                self.env.cr.sql_log_count
-                - before
-                - self._confirmation_queries(self.other_customer, size + 1)
-            )
-        self.assertEqual(extra[1], extra[2])
+        extra = self._assert_constant_spending_queries(
+            lambda order: order.action_b2b_add_stamp_reward()
+        )
         # The card, its program, its lock, its stamp count, the ledger entries.
-        self.assertEqual(extra[2], 5)
+        self.assertEqual(extra, 5)
         self.assertEqual(card.stamp_count, 0)
