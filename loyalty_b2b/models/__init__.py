@@ -6,6 +6,8 @@ from . import loyalty_b2b_tier
 from . import loyalty_b2b_card
 from . import loyalty_b2b_tier_history
 from . import loyalty_b2b_transaction
+from . import loyalty_b2b_transaction_guard
+from . import loyalty_b2b_transaction_cashback
 from . import sale_order
 from . import sale_order_line
 from . import account_move

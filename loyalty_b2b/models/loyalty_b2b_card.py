@@ -82,7 +82,7 @@ class LoyaltyB2bCard(models.Model):
     )
     # Summed from the ledger when read, not stored: an order that earns a stamp
     # or an invoice that earns cashback only inserts its ledger row, never
-    # updates (and locks) the card. Only spending locks it (see _b2b_lock).
+    # updates (and locks) the card. Only spending locks it (see _lock_for_spending).
     cashback_balance = fields.Monetary(
         compute="_compute_ledger_totals", search="_search_cashback_balance"
     )
@@ -136,18 +136,22 @@ class LoyaltyB2bCard(models.Model):
 
     @api.depends("transaction_ids.amount", "transaction_ids.stamps")
     def _compute_ledger_totals(self):
+        totals = self._get_ledger_totals()
+        for card in self:
+            card.cashback_balance, card.stamp_count = totals.get(card, (0.0, 0))
+
+    def _get_ledger_totals(self):
+        """``{card: (cashback, stamps)}`` summed from the ledger in one query."""
         # sudo: the totals of cards the user reads, whoever may read the ledger.
         ledger = self.env["loyalty.b2b.transaction"].sudo()
-        totals = {
-            card: (amount, stamps)
+        return {
+            card: (card.currency_id.round(amount), stamps)
             for card, amount, stamps in ledger._read_group(
                 [("card_id", "in", self.ids)],
                 ["card_id"],
                 ["amount:sum", "stamps:sum"],
             )
         }
-        for card in self:
-            card.cashback_balance, card.stamp_count = totals.get(card, (0.0, 0))
 
     @api.depends("program_id.program_type", "stamp_count", "stamps_required")
     def _compute_is_stamp_reward_ready(self):
@@ -764,6 +768,8 @@ class LoyaltyB2bCard(models.Model):
     # Sales: card ranking, cashback committed on orders, locking
     # ------------------------------------------------------------------
 
+    # The lines of sales orders that spend this card (cashback, stamp reward).
+    spending_line_ids = fields.One2many("sale.order.line", "b2b_card_id")
     cashback_committed = fields.Monetary(
         compute="_compute_cashback_available",
         help="Cashback spent on confirmed sales orders whose invoice is not "
@@ -775,18 +781,23 @@ class LoyaltyB2bCard(models.Model):
         "new order may still spend.",
     )
 
+    @api.depends(
+        "cashback_balance",
+        "spending_line_ids.state",
+        "spending_line_ids.price_subtotal",
+        "spending_line_ids.product_uom_qty",
+        "spending_line_ids.qty_invoiced_posted",
+        "spending_line_ids.order_id.date_order",
+    )
     def _compute_cashback_available(self):
-        committed = self._b2b_get_committed_cashback()
+        committed = self._get_committed_cashback()
         for card in self:
             card.cashback_committed = committed.get(card, 0.0)
-            card.cashback_available = card.cashback_balance - card.cashback_committed
+            card.cashback_available = card.currency_id.round(
+                card.cashback_balance - card.cashback_committed
+            )
 
-    def _b2b_invalidate_cashback_available(self):
-        """Forget the committed and available cashback computed so far in this
-        transaction: orders were confirmed or cancelled, invoices posted."""
-        self.invalidate_recordset(["cashback_committed", "cashback_available"])
-
-    def _b2b_get_committed_cashback(self):
+    def _get_committed_cashback(self):
         """``{card: amount}``: cashback of the redemption lines of confirmed
         orders not yet on a posted invoice, in company currency (posting the
         invoice writes the ledger's ``redeem`` entry instead)."""
@@ -798,7 +809,7 @@ class LoyaltyB2bCard(models.Model):
                 [
                     ("b2b_reward_kind", "=", "cashback"),
                     ("state", "=", "sale"),
-                    ("order_id.b2b_card_id", "in", self.ids),
+                    ("b2b_card_id", "in", self.ids),
                 ]
             )
         )
@@ -809,13 +820,12 @@ class LoyaltyB2bCard(models.Model):
             open_ratio = 1.0 - line.qty_invoiced_posted / line.product_uom_qty
             if open_ratio <= 0.0:
                 continue
-            order = line.order_id
-            card = order.b2b_card_id
-            committed[card] = committed.get(card, 0.0) + order.currency_id._convert(
+            card = line.b2b_card_id
+            committed[card] = committed.get(card, 0.0) + line.currency_id._convert(
                 -line.price_subtotal * open_ratio,
                 card.currency_id,
                 card.company_id,
-                order.date_order,
+                line.order_id.date_order,
             )
         return {
             card: card.currency_id.round(amount) for card, amount in committed.items()
@@ -850,7 +860,7 @@ class LoyaltyB2bCard(models.Model):
             -self.program_id.id,
         )
 
-    def _b2b_lock(self):
+    def _lock_for_spending(self):
         """Serialize the transactions that spend these cards' stamps or cashback.
 
         Odoo runs at REPEATABLE READ: two transactions that each check a balance
@@ -866,5 +876,20 @@ class LoyaltyB2bCard(models.Model):
                     "UPDATE %s SET write_date = write_date WHERE id IN %s",
                     SQL.identifier(self._table),
                     tuple(sorted(self.ids)),
+                )
+            )
+
+    @api.model
+    def _lock_enrolment(self, partners):
+        """Serialize the automatic enrolments of ``partners``: of two orders of
+        one company confirmed at the same time, the second waits for the first,
+        then fails with a serialization error that Odoo retries on a fresh
+        snapshot, which sees the card the first one issued (instead of a
+        duplicate-key error on the card's unique index)."""
+        if partners:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_partner SET write_date = write_date WHERE id IN %s",
+                    tuple(sorted(partners.ids)),
                 )
             )

@@ -2,8 +2,9 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_round, format_amount
+from odoo.tools import float_is_zero, float_round, format_amount
 
+from .number_checks import is_finite_number
 from .sale_order_line import QUOTATION_STATES
 
 
@@ -129,6 +130,29 @@ class SaleOrder(models.Model):
             .filtered(lambda line: not line.b2b_reward_kind)
         )
 
+    def write(self, vals):
+        if "b2b_card_id" in vals:
+            self._b2b_check_card_change(vals["b2b_card_id"])
+        return super().write(vals)
+
+    def _b2b_check_card_change(self, card_id):
+        """A confirmed or cancelled order keeps its card: its stamps and cashback
+        were counted on it. Only an order confirmed without a card may receive
+        one (automatic enrolment)."""
+        for order in self:
+            if order.state in QUOTATION_STATES or order.b2b_card_id.id == card_id:
+                continue
+            if order.b2b_card_id:
+                raise UserError(
+                    self.env._(
+                        "The loyalty card of %(order)s cannot change: the order is "
+                        "confirmed or cancelled, and its stamps and cashback were "
+                        "counted on card %(card)s.",
+                        order=order.name,
+                        card=order.b2b_card_id.display_name,
+                    )
+                )
+
     def action_confirm(self):
         # Discounts still to recompute get their quotation's values, not the
         # confirmed order's (whose lines keep theirs).
@@ -140,14 +164,13 @@ class SaleOrder(models.Model):
         res = super()._action_confirm()
         self._b2b_enroll()
         self._b2b_record_stamps()
-        self.b2b_card_id._b2b_invalidate_cashback_available()
         return res
 
     def _action_cancel(self):
         confirmed = self.filtered(lambda order: order.state == "sale")
+        confirmed._b2b_check_stamps_returnable()
         res = super()._action_cancel()
         confirmed._b2b_return_stamps()
-        confirmed.b2b_card_id._b2b_invalidate_cashback_available()
         return res
 
     def _recompute_prices(self):
@@ -198,9 +221,18 @@ class SaleOrder(models.Model):
                 )
             )
         product = card.program_id.stamp_reward_product_id
+        if not product.active:
+            raise UserError(
+                self.env._(
+                    "Program %(program)s has no reward product any more: set one "
+                    "on the program before adding the reward.",
+                    program=card.program_id.display_name,
+                )
+            )
         self.env["sale.order.line"].create(
             {
                 "order_id": self.id,
+                "b2b_card_id": card.id,
                 "product_id": product.id,
                 "name": self.env._(
                     "%(product)s\nStamp reward: %(stamps)s stamps of card %(card)s",
@@ -238,11 +270,18 @@ class SaleOrder(models.Model):
         self.ensure_one()
         card = self._b2b_check_cashback_card()
         currency = self.currency_id
+        if not is_finite_number(amount):
+            raise UserError(
+                self.env._(
+                    "The cashback to use must be an amount, not %(value)r.",
+                    value=amount,
+                )
+            )
         amount = currency.round(amount)
         if currency.compare_amounts(amount, 0.0) <= 0:
             raise UserError(self.env._("The cashback to use must be positive."))
-        # Taken before reading the balance: see loyalty.b2b.card._b2b_lock().
-        card._b2b_lock()
+        # Taken before reading the balance: see loyalty.b2b.card._lock_for_spending().
+        card._lock_for_spending()
         available, order_total = self._b2b_get_cashback_limits()
         usable = self._b2b_get_usable_cashback(order_total)
         if currency.compare_amounts(amount, usable) > 0:
@@ -257,6 +296,7 @@ class SaleOrder(models.Model):
         self.env["sale.order.line"].create(
             {
                 "order_id": self.id,
+                "b2b_card_id": card.id,
                 "product_id": card.program_id.cashback_redemption_product_id.id,
                 "name": self.env._(
                     "Cashback redemption (card %(card)s)", card=card.name
@@ -338,7 +378,6 @@ class SaleOrder(models.Model):
         all of it never exceeds the balance once converted back."""
         self.ensure_one()
         card = self.b2b_card_id
-        card._b2b_invalidate_cashback_available()
         available = card.currency_id._convert(
             card.cashback_available,
             self.currency_id,
@@ -443,7 +482,7 @@ class SaleOrder(models.Model):
                 )
             if any(
                 expected_types[kind] != card.program_id.program_type for kind in kinds
-            ):
+            ) or (order.order_line.filtered("b2b_reward_kind").b2b_card_id - card):
                 raise UserError(
                     self.env._(
                         "The reward or cashback lines of %(order)s do not match its "
@@ -457,10 +496,13 @@ class SaleOrder(models.Model):
             if kinds:
                 spending |= order
         if spending:
-            spending.b2b_card_id._b2b_lock()
             by_type = spending.grouped(lambda o: o.b2b_card_id.program_id.program_type)
+            # Stamps are spent in the ledger at once, which locks their cards;
+            # cashback is only committed until the invoice: lock it here.
             by_type.get("stamp", self.browse())._b2b_check_stamps()
-            by_type.get("cashback", self.browse())._b2b_check_cashback()
+            cashback = by_type.get("cashback", self.browse())
+            cashback.b2b_card_id._lock_for_spending()
+            cashback._b2b_check_cashback()
 
     def _b2b_check_stamps(self):
         """The cards hold the stamps of the rewards of the orders ``self``."""
@@ -495,7 +537,6 @@ class SaleOrder(models.Model):
         requested = defaultdict(float)
         for order, amount in self._b2b_get_cashback_spent().items():
             requested[order.b2b_card_id] += amount
-        self.b2b_card_id._b2b_invalidate_cashback_available()
         for card, amount in requested.items():
             if card.currency_id.compare_amounts(amount, card.cashback_available) > 0:
                 raise UserError(
@@ -520,8 +561,11 @@ class SaleOrder(models.Model):
 
     def _b2b_enroll(self):
         """Issue the cards of the automatic-enrolment programs to the confirmed
-        orders' companies that have none; an order without a card gets the new
-        one (its discount is not applied after the fact: the price was agreed)."""
+        orders' companies that have none. An order confirmed without a card gets
+        its company's enrolment card issued after the quotation was created: the
+        one issued now, or the one a concurrent confirmation issued an instant
+        before (its discount is not applied after the fact: the price was
+        agreed)."""
         orders = self.filtered("partner_id")
         if not orders:
             return
@@ -532,12 +576,10 @@ class SaleOrder(models.Model):
             return
         card_model = self.env["loyalty.b2b.card"].sudo()
         partners = orders.partner_id.commercial_partner_id
-        enrolled = {
-            (card.program_id, card.partner_id)
-            for card in card_model.search(
-                [("program_id", "in", programs.ids), ("partner_id", "in", partners.ids)]
-            )
-        }
+        cards = card_model.search(
+            [("program_id", "in", programs.ids), ("partner_id", "in", partners.ids)]
+        )
+        enrolled = {(card.program_id, card.partner_id) for card in cards}
         today = fields.Date.context_today(self)
         programs = programs.filtered(lambda program: program._is_valid_on(today))
         eligible = {
@@ -556,23 +598,37 @@ class SaleOrder(models.Model):
                 enrolled.add((program, partner))
                 vals_list.append({"program_id": program.id, "partner_id": partner.id})
                 issuing_orders.append(order)
-        if not vals_list:
-            return
-        cards = card_model.create(vals_list)
-        cards._message_log_batch(
-            bodies={
-                card.id: self.env._(
-                    "Card issued automatically at the confirmation of order %(order)s.",
-                    order=order.name,
+        if vals_list:
+            card_model._lock_enrolment(
+                self.env["res.partner"].browse(
+                    {vals["partner_id"] for vals in vals_list}
                 )
-                for card, order in zip(cards, issuing_orders, strict=True)
-            }
-        )
-        new_cards = cards.grouped("partner_id")
-        for order in orders:
-            partner = order.partner_id.commercial_partner_id
-            if not order.b2b_card_id and partner in new_cards:
-                order.b2b_card_id = new_cards[partner][0].sudo(False)
+            )
+            new_cards = card_model.create(vals_list)
+            new_cards._message_log_batch(
+                bodies={
+                    card.id: self.env._(
+                        "Card issued automatically at the confirmation of order "
+                        "%(order)s.",
+                        order=order.name,
+                    )
+                    for card, order in zip(new_cards, issuing_orders, strict=True)
+                }
+            )
+            cards |= new_cards
+        cards = cards.filtered(
+            lambda card: card.state == "active" and card.program_id in programs
+        ).sorted(lambda card: (card.program_id.sequence, card.program_id.id))
+        for order in orders.filtered(lambda order: not order.b2b_card_id):
+            card = cards.filtered(
+                lambda card, order=order: (
+                    card.partner_id == order.partner_id.commercial_partner_id
+                    and card.company_id == order.company_id
+                    and card.create_date >= order.create_date
+                )
+            )[:1]
+            if card:
+                order.b2b_card_id = card.sudo(False)
 
     def _b2b_record_stamps(self):
         """Ledger entries of the stamp cards of the orders just confirmed: one
@@ -610,23 +666,55 @@ class SaleOrder(models.Model):
                     }
                 )
         # sudo: the ledger is append-only and written by business flows only.
-        self.env["loyalty.b2b.transaction"].sudo()._b2b_insert_stamps(vals_list)
+        self.env["loyalty.b2b.transaction"].sudo().create(vals_list)
+
+    def _b2b_get_stamps_to_return(self):
+        """``[(order, card, kind, stamps)]``: what the confirmation of the orders
+        ``self`` did to stamp cards, still standing."""
+        if not self:
+            return []
+        # sudo: the ledger of the cards of orders the user may cancel.
+        return (
+            self.env["loyalty.b2b.transaction"]
+            .sudo()
+            ._read_group(
+                [
+                    ("sale_order_id", "in", self.ids),
+                    ("kind", "in", ("stamp", "stamp_reward")),
+                ],
+                ["sale_order_id", "card_id", "kind"],
+                ["stamps:sum"],
+            )
+        )
+
+    def _b2b_check_stamps_returnable(self):
+        """Rule of a cancelled order whose stamp was already spent: the
+        cancellation is refused, the card never goes below zero stamps. Its
+        reward order must be cancelled first (which gives the stamps back)."""
+        taken = defaultdict(int)
+        orders = defaultdict(lambda: self.browse())
+        for order, card, _kind, stamps in self._b2b_get_stamps_to_return():
+            taken[card] += stamps
+            orders[card] |= order
+        for card, stamps in taken.items():
+            if stamps > card.stamp_count:
+                raise UserError(
+                    self.env._(
+                        "%(orders)s cannot be cancelled: the stamps earned on card "
+                        "%(card)s were already spent on a reward (the card holds "
+                        "%(count)s stamps, the cancellation takes back "
+                        "%(stamps)s). Cancel the order of the reward first.",
+                        orders=", ".join(orders[card].mapped("name")),
+                        card=card.display_name,
+                        count=card.stamp_count,
+                        stamps=stamps,
+                    )
+                )
 
     def _b2b_return_stamps(self):
         """Cancelled orders give back what their confirmation did to the stamps:
         the stamp earned is taken back, the reward's stamps are returned."""
-        if not self:
-            return
-        ledger = self.env["loyalty.b2b.transaction"].sudo()
-        totals = ledger._read_group(
-            [
-                ("sale_order_id", "in", self.ids),
-                ("kind", "in", ("stamp", "stamp_reward")),
-            ],
-            ["sale_order_id", "card_id", "kind"],
-            ["stamps:sum"],
-        )
-        ledger.create(
+        self.env["loyalty.b2b.transaction"].sudo().create(
             [
                 {
                     "card_id": card.id,
@@ -635,7 +723,60 @@ class SaleOrder(models.Model):
                     "sale_order_id": order.id,
                     "note": self.env._("Order %(order)s cancelled", order=order.name),
                 }
-                for order, card, kind, stamps in totals
+                for order, card, kind, stamps in self._b2b_get_stamps_to_return()
                 if stamps
             ]
         )
+
+    # Invoicing: cashback spent in proportion to what is invoiced ------------
+
+    def _get_invoiceable_lines(self, final=False):
+        # Cashback reduces an invoice that carries goods or services of the
+        # order, never a document of its own (which would be a credit note).
+        lines = super()._get_invoiceable_lines(final)
+        redemptions = lines.filtered(lambda line: line.b2b_reward_kind == "cashback")
+        precision = self.env["decimal.precision"].precision_get(
+            "Product Unit of Measure"
+        )
+        empty = redemptions.filtered(
+            lambda line: float_is_zero(
+                line.order_id._b2b_get_redemption_quantity(line),
+                precision_digits=precision,
+            )
+        )
+        return lines - empty
+
+    def _b2b_get_redemption_quantity(self, line):
+        """Quantity of the redemption ``line`` to invoice now: the share of the
+        order's goods and services invoiced once this invoice is made (taxes
+        included), rounded down, less what was invoiced already. Each invoice
+        thus takes its part of the cashback and never more than it carries; the
+        last one takes what is left."""
+        self.ensure_one()
+        goods = self.order_line.filtered(
+            lambda other: (
+                not other.display_type
+                and not other.b2b_reward_kind
+                and not other.is_downpayment
+                and other.product_uom_qty > 0
+            )
+        )
+        total = sum(goods.mapped("price_total"))
+        if not goods or self.currency_id.compare_amounts(total, 0.0) <= 0:
+            return 0.0
+        invoiced = 0.0
+        complete = True
+        for other in goods:
+            quantity = other.qty_invoiced + max(other.qty_to_invoice, 0.0)
+            share = min(quantity / other.product_uom_qty, 1.0)
+            complete = complete and share >= 1.0
+            invoiced += other.price_total * share
+        if complete:
+            quantity = line.product_uom_qty
+        else:
+            quantity = float_round(
+                line.product_uom_qty * invoiced / total,
+                precision_rounding=line.product_uom.rounding,
+                rounding_method="DOWN",
+            )
+        return max(quantity - line.qty_invoiced, 0.0)

@@ -20,6 +20,14 @@ class SaleOrderLine(models.Model):
         help="Set on the lines a loyalty card adds: they never get the card's "
         "discount and never earn cashback.",
     )
+    b2b_card_id = fields.Many2one(
+        "loyalty.b2b.card",
+        string="Spent Card",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The loyalty card whose cashback or stamps this line spends.",
+    )
     b2b_discount = fields.Float(
         string="Card %",
         digits="Discount",
@@ -184,14 +192,14 @@ class SaleOrderLine(models.Model):
         res = super()._prepare_invoice_line(**optional_values)
         if self.b2b_reward_kind:
             res["b2b_reward_kind"] = self.b2b_reward_kind
-            if (
-                self.b2b_reward_kind == "cashback"
-                and "account_id" not in optional_values
-            ):
+            res["b2b_card_id"] = self.b2b_card_id.id
+        if self.b2b_reward_kind == "cashback":
+            if "quantity" not in optional_values:
+                res["quantity"] = self.order_id._b2b_get_redemption_quantity(self)
+            if "account_id" not in optional_values:
                 # Spending cashback settles part of what the seller owes: the
                 # invoice itself clears the liability.
-                program = self.order_id.b2b_card_id.program_id
-                res["account_id"] = program.liability_account_id.id
+                res["account_id"] = self.b2b_card_id.program_id.liability_account_id.id
         return res
 
     def _b2b_filter_eligible_lines(self):

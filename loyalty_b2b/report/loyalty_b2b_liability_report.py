@@ -20,9 +20,11 @@ class LoyaltyB2bLiabilityReport(models.Model):
             "program_id",
         ],
         "loyalty.b2b.program": ["company_id", "liability_account_id", "program_type"],
+        "loyalty.b2b.card": ["program_id"],
         "res.company": ["currency_id"],
         "account.move.line": [
             "account_id",
+            "b2b_card_id",
             "balance",
             "company_id",
             "date",
@@ -96,7 +98,7 @@ class LoyaltyB2bLiabilityReport(models.Model):
                                AND entry.amount != 0
                          UNION ALL
                             SELECT COALESCE(program.company_id, line.company_id),
-                                   source.program_id,
+                                   program.id,
                                    line.partner_id,
                                    line.date,
                                    0.0,
@@ -108,8 +110,12 @@ class LoyaltyB2bLiabilityReport(models.Model):
                                      WHERE move_id IS NOT NULL
                                   GROUP BY move_id
                                    ) source ON source.move_id = line.move_id
+                         LEFT JOIN loyalty_b2b_card card
+                                ON card.id = line.b2b_card_id
                          LEFT JOIN loyalty_b2b_program program
-                                ON program.id = source.program_id
+                                ON program.id = COALESCE(
+                                    card.program_id, source.program_id
+                                )
                              WHERE line.parent_state = 'posted'
                                AND line.account_id IN (
                                     SELECT liability_account_id

@@ -101,6 +101,11 @@ class LoyaltyB2bCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def _add_ledger(cls, card, amount=0.0, stamps=0, kind="adjust"):
-        return cls.Transaction.sudo().create(
-            {"card_id": card.id, "kind": kind, "amount": amount, "stamps": stamps}
+        """Give ``card`` cashback (through a manual adjustment and its journal
+        entry, as the ledger requires) or stamps."""
+        ledger = cls.env["loyalty.b2b.transaction"]
+        if amount:
+            return ledger._adjust_cashback(card, amount, "Test balance")
+        return ledger.sudo().create(
+            {"card_id": card.id, "kind": kind, "stamps": stamps}
         )

@@ -42,9 +42,7 @@ class TestAccess(LoyaltyB2bCommon):
         cls.card = cls.Card.create(
             {"program_id": cls.program_cashback.id, "partner_id": cls.customer.id}
         )
-        cls.entry = cls.Transaction.create(
-            {"card_id": cls.card.id, "kind": "adjust", "amount": 10.0}
-        )
+        cls.entry = cls._add_ledger(cls.card, amount=10.0)
 
     def test_salesman_is_loyalty_user(self):
         self.assertTrue(self.salesman.has_group("loyalty_b2b.group_loyalty_b2b_user"))
@@ -111,9 +109,18 @@ class TestAccess(LoyaltyB2bCommon):
         card = env["loyalty.b2b.card"].browse(self.card.id)
         card.action_block()
         self.assertEqual(card.state, "blocked")
-        entry = env["loyalty.b2b.transaction"].create(
-            {"card_id": self.card.id, "kind": "adjust", "amount": -4, "note": "Fix"}
-        )
+        # The ledger is written by business flows: the administrator corrects
+        # a balance with an adjustment, which books its journal entry.
+        with self.assertRaises(AccessError):
+            env["loyalty.b2b.transaction"].create(
+                {"card_id": self.card.id, "kind": "adjust", "amount": -4, "note": "Fix"}
+            )
+        env["loyalty.b2b.adjust.wizard"].create(
+            {"card_id": self.card.id, "amount": -4, "reason": "Fix"}
+        ).action_confirm()
+        entry = card.transaction_ids.sorted("id")[-1]
+        self.assertRecordValues(entry, [{"kind": "adjust", "amount": -4.0}])
+        self.assertTrue(entry.move_id)
         self.assertEqual(self.card.cashback_balance, 6.0)
         # Even the administrator cannot rewrite the ledger.
         with self.assertRaises(UserError):

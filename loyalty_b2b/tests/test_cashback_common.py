@@ -90,9 +90,11 @@ class CashbackCommon(LoyaltyB2bCommon):
         post=True,
         redeem=0.0,
         redeem_account=None,
+        redeem_card=None,
     ):
         """An invoice of ``lines`` [(product, quantity, price)], spending
-        ``redeem`` cashback on a redemption line."""
+        ``redeem`` cashback of ``redeem_card`` (default: the customer's first
+        cashback card) on a redemption line."""
         company = company or cls.company
         line_commands = [
             Command.create(
@@ -114,6 +116,7 @@ class CashbackCommon(LoyaltyB2bCommon):
                         ).id,
                         "tax_ids": [Command.clear()],
                         "b2b_reward_kind": "cashback",
+                        "b2b_card_id": redeem_card.id if redeem_card else False,
                     }
                 )
             )

@@ -2,7 +2,9 @@ import random
 from datetime import date, timedelta
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import float_round
 
 from .test_cashback_common import CashbackCommon
 
@@ -76,7 +78,7 @@ class TestCashbackInvariant(CashbackCommon):
             )
             for _i in range(self.rng.randint(1, 3))
         ]
-        redeem = 0.0
+        redeem, card = 0.0, None
         if self.rng.random() < 0.3:
             card = self.Card.search(
                 [
@@ -86,8 +88,23 @@ class TestCashbackInvariant(CashbackCommon):
                 ],
                 limit=1,
             )
-            if card and card.cashback_balance > 1:
-                redeem = round(min(card.cashback_balance, 30.0), 2)
+        if card:
+            # At most what the card has available, in the invoice's currency,
+            # and what the invoice carries.
+            available = card.currency_id._convert(
+                max(card.cashback_available, 0.0),
+                currency,
+                company,
+                self.today,
+                round=False,
+            )
+            redeem = float_round(
+                min(available, 30.0, sum(qty * price for _p, qty, price in lines)),
+                precision_rounding=currency.rounding,
+                rounding_method="DOWN",
+            )
+            if redeem <= 1:
+                redeem, card = 0.0, None
         invoice = self._invoice(
             lines,
             partner=partner,
@@ -95,6 +112,7 @@ class TestCashbackInvariant(CashbackCommon):
             currency=currency,
             date=self.today,
             redeem=redeem,
+            redeem_card=card,
         )
         self.documents |= invoice
         return f"invoice {invoice.name} redeem={redeem}"
@@ -172,14 +190,25 @@ class TestCashbackInvariant(CashbackCommon):
     def step_adjust(self):
         card = self._pick(self.Card.search([("program_id", "in", self.programs.ids)]))
         amount = self.rng.choice([-1, 1]) * round(self.rng.uniform(1, 25), 2)
-        self.env["loyalty.b2b.adjust.wizard"].with_company(card.company_id).create(
-            {
-                "card_id": card.id,
-                "amount": amount,
-                "reason": "Random",
-                "date": self.today,
-            }
-        ).action_confirm()
+        balance = card.cashback_balance
+        wizard = self.env["loyalty.b2b.adjust.wizard"].with_company(card.company_id)
+        try:
+            # As a request: all or nothing.
+            with self.env.cr.savepoint():
+                wizard.create(
+                    {
+                        "card_id": card.id,
+                        "amount": amount,
+                        "reason": "Random",
+                        "date": self.today,
+                    }
+                ).action_confirm()
+        except UserError:
+            # Taking back more than the card holds is refused, and books nothing.
+            self.assertLess(balance + amount, 0.0)
+            self.env.invalidate_all()
+            self.assertEqual(card.cashback_balance, balance)
+            return f"adjust {card.name} {amount} refused"
         return f"adjust {card.name} {amount}"
 
     def step_expire(self):

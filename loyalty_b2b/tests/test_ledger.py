@@ -1,4 +1,6 @@
-from odoo.exceptions import AccessError, UserError
+import math
+
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import LoyaltyB2bCommon
@@ -15,74 +17,27 @@ class TestLedger(LoyaltyB2bCommon):
         cls.stamp_card = cls.Card.create(
             {"program_id": cls.program_stamp.id, "partner_id": cls.customer.id}
         )
+        cls.ledger = cls.Transaction.sudo()
 
     def test_balance_and_stamps_from_ledger(self):
-        self.Transaction.create(
-            [
-                {"card_id": self.card.id, "kind": "earn", "amount": 120.50},
-                {"card_id": self.card.id, "kind": "redeem", "amount": -20.25},
-                {"card_id": self.stamp_card.id, "kind": "stamp", "stamps": 1},
-                {"card_id": self.stamp_card.id, "kind": "stamp", "stamps": 1},
-            ]
-        )
+        self._add_ledger(self.card, amount=120.50)
+        self._add_ledger(self.card, amount=-20.25)
+        self._add_ledger(self.stamp_card, stamps=1, kind="stamp")
+        self._add_ledger(self.stamp_card, stamps=1, kind="stamp")
         self.assertAlmostEqual(self.card.cashback_balance, 100.25)
         self.assertEqual(self.stamp_card.stamp_count, 2)
         entry = self.card.transaction_ids[0]
         self.assertEqual(entry.partner_id, self.customer)
         self.assertEqual(entry.company_id, self.company)
-
-    def test_stamps_inserted_as_create_writes_them(self):
-        """The stamp entries of an order confirmation skip create(): they hold
-        the same values, in the database and in cache, and count at once."""
-        self.assertEqual(self.stamp_card.stamp_count, 0)
-        vals = {
-            "card_id": self.stamp_card.id,
-            "kind": "stamp",
-            "stamps": 1,
-            "note": "Order S00001",
-        }
-        created = self.Transaction.create(dict(vals))
-        self.assertEqual(self.stamp_card.stamp_count, 1)
-        self.assertEqual(self.stamp_card.transaction_ids, created)
-        inserted = self.Transaction._b2b_insert_stamps([dict(vals)])
-        self.assertEqual(self.stamp_card.stamp_count, 2)
-        self.assertIn(inserted, self.stamp_card.transaction_ids)
-        names = [
-            name
-            for name, field in self.Transaction._fields.items()
-            if field.store and name != "id"
-        ]
-        in_cache = inserted.read(names)
-        self.env.invalidate_all()
-        self.assertEqual(inserted.read(names), in_cache)
-        self.assertEqual(
-            [{**values, "id": 0} for values in inserted.read(names)],
-            [{**values, "id": 0} for values in created.read(names)],
+        # Every cashback entry has its journal entry, on the liability account.
+        liability = self.program_cashback.liability_account_id
+        lines = self.card.transaction_ids.move_id.line_ids.filtered(
+            lambda line: line.account_id == liability
         )
-        self.assertEqual(inserted.program_id, self.program_stamp)
-        self.assertEqual(inserted.partner_id, self.customer)
-        self.assertFalse(inserted.is_cancelled)
-
-    def test_insert_stamps_only(self):
-        for vals in (
-            {"card_id": self.card.id, "kind": "earn", "stamps": 1},
-            {"card_id": self.stamp_card.id, "kind": "stamp", "amount": 10.0},
-        ):
-            with self.assertRaises(ValueError):
-                self.Transaction._b2b_insert_stamps([vals])
-        salesperson = new_test_user(
-            self.env, "loyalty_b2b_ledger_reader", "sales_team.group_sale_salesman"
-        )
-        with self.assertRaises(AccessError):
-            self.Transaction.with_user(salesperson)._b2b_insert_stamps(
-                [{"card_id": self.stamp_card.id, "kind": "stamp", "stamps": 1}]
-            )
-        self.assertFalse(self.stamp_card.transaction_ids)
+        self.assertAlmostEqual(-sum(lines.mapped("balance")), 100.25)
 
     def test_ledger_is_append_only(self):
-        entry = self.Transaction.create(
-            {"card_id": self.card.id, "kind": "adjust", "amount": 50.0, "note": "Gift"}
-        )
+        entry = self._add_ledger(self.card, amount=50.0)
         for user in (self.env.user, self.env.ref("base.user_admin")):
             with self.assertRaises(UserError):
                 entry.with_user(user).write({"amount": 500.0})
@@ -92,13 +47,11 @@ class TestLedger(LoyaltyB2bCommon):
                 entry.with_user(user).sudo().unlink()
         self.assertEqual(entry.amount, 50.0)
         # A correction is a new entry.
-        self.Transaction.create(
-            {"card_id": self.card.id, "kind": "adjust", "amount": -50.0, "note": "Undo"}
-        )
+        self._add_ledger(self.card, amount=-50.0)
         self.assertEqual(self.card.cashback_balance, 0.0)
 
     def test_card_with_ledger_cannot_be_deleted(self):
-        self.Transaction.create({"card_id": self.card.id, "kind": "earn", "amount": 1})
+        self._add_ledger(self.card, amount=1.0)
         with self.assertRaises(UserError):
             self.card.unlink()
         self.assertTrue(self.card.exists())
@@ -108,3 +61,113 @@ class TestLedger(LoyaltyB2bCommon):
         )
         empty.unlink()
         self.assertFalse(empty.exists())
+
+    def test_nobody_writes_the_ledger_directly(self):
+        """Managers and salespeople read the ledger; business flows write it."""
+        salesperson = new_test_user(
+            self.env, "loyalty_b2b_ledger_reader", "sales_team.group_sale_salesman"
+        )
+        for user in (self.env.user, salesperson):
+            with self.assertRaises(AccessError):
+                self.Transaction.with_user(user).create(
+                    {"card_id": self.stamp_card.id, "kind": "stamp", "stamps": 1}
+                )
+        self.assertFalse(self.stamp_card.transaction_ids)
+
+    def test_cashback_needs_its_journal_entry(self):
+        """Even in sudo, cashback never moves without its journal entry: the
+        card ledger and the general ledger cannot disagree."""
+        for kind in ("earn", "adjust", "expire", "redeem"):
+            amount = -5.0 if kind in ("expire", "redeem") else 5.0
+            with self.assertRaises(ValidationError):
+                self.ledger.create(
+                    {"card_id": self.card.id, "kind": kind, "amount": amount}
+                )
+        # Another program's journal entry does not do either.
+        other_card = self._create_card(self.program_cashback, self.other_customer)
+        other_move = self._add_ledger(other_card, amount=5.0).move_id
+        program_b = self.Program.create(
+            {"name": "Second cashback", "program_type": "cashback"}
+        )
+        card_b = self._create_card(program_b, self.customer)
+        with self.assertRaises(ValidationError):
+            self.ledger.create(
+                {
+                    "card_id": card_b.id,
+                    "kind": "adjust",
+                    "amount": 5.0,
+                    "move_id": other_move.id,
+                }
+            )
+        self.assertFalse(card_b.transaction_ids)
+
+    def test_entries_fit_their_card(self):
+        """Stamps on stamp cards, cashback on cashback cards, nothing on discount
+        cards; numbers that are numbers; reversals that mirror."""
+        discount_card = self._create_card(self.program_discount)
+        entry = self._add_ledger(self.card, amount=10.0)
+        for vals in (
+            {"card_id": self.card.id, "kind": "stamp", "stamps": 1},
+            {"card_id": self.stamp_card.id, "kind": "adjust", "amount": 5.0},
+            {"card_id": discount_card.id, "kind": "stamp", "stamps": 1},
+            {"card_id": self.stamp_card.id, "kind": "stamp", "stamps": 0},
+            {"card_id": self.stamp_card.id, "kind": "stamp", "stamps": 1.5},
+            {"card_id": self.stamp_card.id, "kind": "stamp", "stamps": "1"},
+            {"card_id": self.stamp_card.id, "kind": "stamp", "stamps": math.inf},
+            {"card_id": self.card.id, "kind": "adjust", "amount": math.nan},
+            {"card_id": self.card.id, "kind": "adjust", "amount": "5"},
+            {"card_id": self.card.id, "kind": "bonus", "amount": 5.0},
+            {"card_id": False, "kind": "stamp", "stamps": 1},
+            {
+                "card_id": self.card.id,
+                "kind": "reverse",
+                "amount": -3.0,
+                "reversed_entry_id": entry.id,
+                "move_id": entry.move_id.id,
+            },
+            {
+                "card_id": self.card.id,
+                "kind": "reverse",
+                "amount": -3.0,
+                "move_id": entry.move_id.id,
+            },
+        ):
+            with self.subTest(vals=vals), self.assertRaises(ValidationError):
+                self.ledger.create(vals)
+        self.assertEqual(self.card.cashback_balance, 10.0)
+        self.assertEqual(self.stamp_card.stamp_count, 0)
+
+    def test_spending_never_exceeds_the_card(self):
+        self._add_ledger(self.card, amount=30.0)
+        self._add_ledger(self.stamp_card, stamps=2, kind="stamp")
+        with self.assertRaisesRegex(UserError, "cannot spend"):
+            self._add_ledger(self.card, amount=-30.01)
+        with self.assertRaisesRegex(UserError, "holds 2 stamps"):
+            self.ledger.create(
+                {"card_id": self.stamp_card.id, "kind": "stamp_reward", "stamps": -3}
+            )
+        # Several entries of one batch count together.
+        with self.assertRaises(UserError):
+            self.ledger.create(
+                [
+                    {"card_id": self.stamp_card.id, "kind": "stamp", "stamps": -1},
+                    {"card_id": self.stamp_card.id, "kind": "stamp", "stamps": -2},
+                ]
+            )
+        self.assertEqual(self.card.cashback_balance, 30.0)
+        self.assertEqual(self.stamp_card.stamp_count, 2)
+        # Exactly what it holds can be spent.
+        self._add_ledger(self.card, amount=-30.0)
+        self.assertEqual(self.card.cashback_balance, 0.0)
+
+    def test_clawback_may_go_below_zero(self):
+        """Taking back cashback that was granted and already spent is not
+        spending: the balance goes negative and later earnings absorb it."""
+        granted = self._add_ledger(self.card, amount=40.0)
+        self._add_ledger(self.card, amount=-25.0)
+        granted._b2b_cancel()
+        self.assertEqual(self.card.cashback_balance, -25.0)
+        with self.assertRaises(UserError):
+            self._add_ledger(self.card, amount=-1.0)
+        self._add_ledger(self.card, amount=30.0)
+        self.assertEqual(self.card.cashback_balance, 5.0)

@@ -90,11 +90,9 @@ class TestSaleCashback(LoyaltyB2bSaleCommon):
             ],
         )
         # A draft invoice still leaves the cashback committed.
-        self.card._b2b_invalidate_cashback_available()
         self.assertEqual(self.card.cashback_committed, 150.0)
         invoice.action_post()
         self.assertEqual(redemption_line.account_id, self.liability)
-        self.card._b2b_invalidate_cashback_available()
         self.assertEqual(self.card.cashback_committed, 0.0)
         redeem = self.Transaction.search(
             [("card_id", "=", self.card.id), ("kind", "=", "redeem")]
@@ -203,7 +201,6 @@ class TestSaleCashback(LoyaltyB2bSaleCommon):
         with self.assertRaisesRegex(UserError, "cannot spend [^0-9]*200.00"):
             (second | third).action_confirm()
         # Cancelling releases the commitment.
-        self.card._b2b_invalidate_cashback_available()
         self.assertEqual(self.card.cashback_available, 150.0)
         second.action_confirm()
         self.assertEqual(self.card.cashback_available, 50.0)
@@ -450,7 +447,6 @@ class TestSaleCashback(LoyaltyB2bSaleCommon):
         )
         self.assertEqual(earn.move_id.company_id, company_2)
         # 40.00 - 40.00 spent + 10.00 earned; the first card keeps its 150.00.
-        card_2._b2b_invalidate_cashback_available()
         self.assertRecordValues(
             card_2, [{"cashback_balance": 10.0, "cashback_available": 10.0}]
         )

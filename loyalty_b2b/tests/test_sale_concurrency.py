@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
+from odoo.service.model import retrying
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import SQL, mute_logger
 
@@ -65,12 +66,9 @@ class TestSaleConcurrency(BaseCase):
                     for program in programs
                 ]
             )
-            env["loyalty.b2b.transaction"].create(
-                [
-                    {"card_id": cards[0].id, "kind": "adjust", "amount": 100.0},
-                    {"card_id": cards[1].id, "kind": "adjust", "stamps": 3},
-                ]
-            )
+            ledger = env["loyalty.b2b.transaction"]
+            ledger._adjust_cashback(cards[0], 100.0, "Opening balance")
+            ledger.create({"card_id": cards[1].id, "kind": "adjust", "stamps": 3})
             self.ids.update(
                 partner=partner.id,
                 products=(product | reward_product).ids,
@@ -105,6 +103,9 @@ class TestSaleConcurrency(BaseCase):
                 )
             )
             env.invalidate_all()
+        self._delete_moves()
+        with self._environment() as env:
+            cards = env["loyalty.b2b.card"].browse(self.ids["cards"])
             cards.unlink()
             env["loyalty.b2b.program"].browse(self.ids["programs"]).unlink()
             env["product.product"].browse(self.ids["products"]).unlink()
@@ -334,3 +335,59 @@ class TestSaleConcurrency(BaseCase):
         # 1% of 100 each.
         self.assertEqual(self._card_value("cashback_balance"), before + 2.0)
         self.assertEqual(self._ledger_count("earn", invoice_id=invoice_ids), 2)
+
+    @mute_logger("odoo.sql_db")
+    def test_first_orders_enrol_at_the_same_time(self):
+        """Two first orders of a company confirmed at the same moment under
+        automatic enrolment: the second cannot serialize, and Odoo's retry
+        confirms it with the card the first one issued (never a duplicate-key
+        error, never a second card)."""
+        with self._environment() as env:
+            partner = env["res.partner"].create(
+                {"name": "Concurrent Newcomer", "is_company": True}
+            )
+            program = env["loyalty.b2b.program"].create(
+                {
+                    "name": "Concurrent Welcome",
+                    "program_type": "discount",
+                    "discount_percent": 5,
+                    "auto_enroll": True,
+                }
+            )
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "order_line": [
+                            Command.create({"product_id": self.ids["product"]})
+                        ],
+                    }
+                    for _i in range(2)
+                ]
+            )
+            first_id, second_id = orders.ids
+        self.addCleanup(self._delete_enrolment, partner.id, program.id)
+        with self._environment() as env1, self._environment() as env2:
+            for env in (env1, env2):
+                env.cr.execute("SELECT 1")  # both snapshots are taken now
+            env1["sale.order"].browse(first_id).action_confirm()
+            env1.cr.commit()
+            second = env2["sale.order"].browse(second_id)
+            self.assertFalse(second.b2b_card_id)
+            # What Odoo does with an RPC or HTTP request.
+            retrying(second.action_confirm, env2)
+        with self._environment() as env:
+            card = env["loyalty.b2b.card"].search([("program_id", "=", program.id)])
+            self.assertEqual(len(card), 1)
+            orders = env["sale.order"].browse([first_id, second_id])
+            self.assertEqual(orders.mapped("state"), ["sale", "sale"])
+            self.assertEqual(orders.b2b_card_id, card)
+
+    def _delete_enrolment(self, partner_id, program_id):
+        with self._environment() as env:
+            orders = env["sale.order"].search([("partner_id", "=", partner_id)])
+            orders._action_cancel()
+            orders.unlink()
+            env["loyalty.b2b.card"].search([("program_id", "=", program_id)]).unlink()
+            env["loyalty.b2b.program"].browse(program_id).unlink()
+            env["res.partner"].browse(partner_id).unlink()

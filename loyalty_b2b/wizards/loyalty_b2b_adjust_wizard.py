@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 
 
 class LoyaltyB2bAdjustWizard(models.TransientModel):
@@ -55,44 +55,20 @@ class LoyaltyB2bAdjustWizard(models.TransientModel):
         for wizard in self:
             wizard.account_id = wizard.card_id.program_id.rebate_account_id
 
+    @api.constrains("card_id", "account_id")
+    def _check_account_id(self):
+        # Refused as soon as it is chosen, not only when the entry is posted.
+        ledger = self.env["loyalty.b2b.transaction"]
+        for wizard in self:
+            ledger._check_adjustment_account(wizard.card_id, wizard.account_id)
+
     def action_confirm(self):
         self.ensure_one()
         if not self.env.user.has_group("loyalty_b2b.group_loyalty_b2b_manager"):
             raise AccessError(
                 self.env._("Only loyalty administrators adjust cashback balances.")
             )
-        if self.currency_id.is_zero(self.amount):
-            raise UserError(self.env._("The adjustment amount cannot be zero."))
-        if self.card_id.program_type != "cashback":
-            raise UserError(
-                self.env._(
-                    "Card %(card)s is not a cashback card.",
-                    card=self.card_id.display_name,
-                )
-            )
-        move_model = self.env["account.move"]
-        move = move_model._b2b_create_cashback_moves(
-            [
-                move_model._b2b_prepare_cashback_move_vals(
-                    self.card_id,
-                    self.amount,
-                    "adjust",
-                    self.date,
-                    self.account_id,
-                    label=self.env._(
-                        "Cashback adjustment: %(reason)s", reason=self.reason
-                    ),
-                )
-            ]
-        )
-        self.env["loyalty.b2b.transaction"].sudo().create(
-            {
-                "card_id": self.card_id.id,
-                "kind": "adjust",
-                "amount": self.amount,
-                "date": move.date,
-                "move_id": move.id,
-                "note": self.reason,
-            }
+        self.env["loyalty.b2b.transaction"]._adjust_cashback(
+            self.card_id, self.amount, self.reason, self.date, self.account_id
         )
         return {"type": "ir.actions.act_window_close"}

@@ -1,0 +1,225 @@
+import threading
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import split_every
+
+from .loyalty_b2b_program import REBATE_ACCOUNT_TYPES
+from .loyalty_b2b_transaction import LIVE_DOMAIN
+from .number_checks import is_finite_number
+
+
+class LoyaltyB2bTransaction(models.Model):
+    """Cashback movements the ledger books with their journal entries: manual
+    adjustments and expiry (earning, redeeming and credit notes follow the
+    invoices, see account.move)."""
+
+    _inherit = "loyalty.b2b.transaction"
+
+    # Adjustments ---------------------------------------------------------------
+
+    @api.model
+    def _adjust_cashback(self, card, amount, reason, date=None, account=None):
+        """Give (``amount`` > 0) or take back (< 0) cashback of ``card`` by hand:
+        a journal entry between the program's liability account and ``account``
+        (default: the program's rebate account), and its ledger ``adjust``.
+        Taking back more than the card holds is refused. Return the entry."""
+        card.ensure_one()
+        account = account or card.program_id.rebate_account_id
+        self._check_adjustment(card, amount, reason, account)
+        # Refused before anything is booked, not once the journal entry exists.
+        self._check_balances(
+            [{"card_id": card.id, "kind": "adjust", "amount": amount, "stamps": 0}]
+        )
+        move_model = self.env["account.move"]
+        date = date or fields.Date.context_today(self)
+        move = move_model._b2b_create_cashback_moves(
+            [self._prepare_adjustment_move_vals(card, amount, reason, date, account)]
+        )
+        return self.sudo().create(
+            self._prepare_adjustment_vals(card, amount, reason, move)
+        )
+
+    @api.model
+    def _check_adjustment(self, card, amount, reason, account):
+        if card.program_id.program_type != "cashback":
+            raise UserError(
+                self.env._(
+                    "Card %(card)s is not a cashback card.", card=card.display_name
+                )
+            )
+        if not is_finite_number(amount) or card.currency_id.is_zero(amount):
+            raise UserError(
+                self.env._("The adjustment amount must be a number other than zero.")
+            )
+        if not (reason or "").strip():
+            raise UserError(self.env._("An adjustment needs its reason."))
+        self._check_adjustment_account(card, account)
+
+    @api.model
+    def _check_adjustment_account(self, card, account):
+        liability_accounts = (
+            self.env["loyalty.b2b.program"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("program_type", "=", "cashback")])
+            .liability_account_id
+        )
+        if (
+            account.account_type not in REBATE_ACCOUNT_TYPES
+            or account in liability_accounts
+            or card.company_id not in account.company_ids
+        ):
+            raise ValidationError(
+                self.env._(
+                    "Account %(account)s cannot be the counterpart of a cashback "
+                    "adjustment: choose an income or expense account of %(company)s "
+                    "(the cashback liability itself would leave the card ledger and "
+                    "the general ledger out of step).",
+                    account=account.display_name,
+                    company=card.company_id.display_name,
+                )
+            )
+
+    @api.model
+    def _prepare_adjustment_move_vals(self, card, amount, reason, date, account):
+        """Hook: values of the journal entry of an adjustment."""
+        return self.env["account.move"]._b2b_prepare_cashback_move_vals(
+            card,
+            card.currency_id.round(amount),
+            "adjust",
+            date,
+            account,
+            label=self.env._("Cashback adjustment: %(reason)s", reason=reason),
+        )
+
+    @api.model
+    def _prepare_adjustment_vals(self, card, amount, reason, move):
+        """Hook: values of the ledger entry of an adjustment."""
+        return {
+            "card_id": card.id,
+            "kind": "adjust",
+            "amount": card.currency_id.round(amount),
+            "date": move.date,
+            "move_id": move.id,
+            "note": reason,
+        }
+
+    # Expiry ------------------------------------------------------------------
+
+    @api.model
+    def _b2b_get_cashback_to_expire(self, today):
+        """``{card: amount}`` of earned cashback that expires on ``today``.
+
+        First in, first out: whatever the card spent, lost to credit notes or
+        expired so far consumed its oldest cashback first. What was earned before
+        the program's validity window and is not consumed expires. Entries that
+        cancel each other out (a reset invoice and its accrual) are left aside.
+        """
+        companies = self.env["res.company"].sudo().search([])
+        programs = (
+            self.env["loyalty.b2b.program"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("company_id", "in", companies.ids),
+                    ("program_type", "=", "cashback"),
+                    ("cashback_validity_months", ">", 0),
+                    ("breakage_account_id", "!=", False),
+                ]
+            )
+        )
+        ledger = self.sudo()
+        to_expire = {}
+        for program in programs:
+            cutoff = today - relativedelta(months=program.cashback_validity_months)
+            credits = dict(
+                ledger._read_group(
+                    [
+                        ("program_id", "=", program.id),
+                        ("amount", ">", 0),
+                        ("date", "<", cutoff),
+                        *LIVE_DOMAIN,
+                    ],
+                    ["card_id"],
+                    ["amount:sum"],
+                )
+            )
+            if not credits:
+                continue
+            debits = dict(
+                ledger._read_group(
+                    [
+                        ("card_id", "in", [card.id for card in credits]),
+                        ("amount", "<", 0),
+                        *LIVE_DOMAIN,
+                    ],
+                    ["card_id"],
+                    ["amount:sum"],
+                )
+            )
+            for card, credit in credits.items():
+                amount = card.currency_id.round(credit + debits.get(card, 0.0))
+                if card.currency_id.compare_amounts(amount, 0.0) > 0:
+                    to_expire[card] = amount
+        return to_expire
+
+    @api.model
+    def _b2b_expire_cashback(self, amounts_by_card, today):
+        """Expire ``{card: amount}``: debit liability, credit breakage income,
+        ledger ``expire``. No commit: callable from anywhere."""
+        if not amounts_by_card:
+            return self.browse()
+        move_model = self.env["account.move"]
+        cards = list(amounts_by_card)
+        label = self.env._("Cashback expired")
+        moves = move_model._b2b_create_cashback_moves(
+            [
+                move_model._b2b_prepare_cashback_move_vals(
+                    card,
+                    -amounts_by_card[card],
+                    "expire",
+                    today,
+                    card.program_id.breakage_account_id,
+                    label=label,
+                )
+                for card in cards
+            ]
+        )
+        return self.sudo().create(
+            [
+                {
+                    "card_id": card.id,
+                    "kind": "expire",
+                    "amount": -amounts_by_card[card],
+                    "date": move.date,
+                    "move_id": move.id,
+                    "note": label,
+                }
+                for card, move in zip(cards, moves, strict=True)
+            ]
+        )
+
+    @api.model
+    def _cron_expire_cashback(self, batch_size=200):
+        """Daily: expire cashback older than its program's validity, in batches."""
+        today = fields.Date.context_today(self)
+        todo = list(self._b2b_get_cashback_to_expire(today).items())
+        cron = self.env["ir.cron"]
+        cron._notify_progress(done=0, remaining=len(todo))
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        done = 0
+        for batch in split_every(batch_size, todo):
+            self._b2b_expire_cashback(dict(batch), today)
+            done += len(batch)
+            cron._notify_progress(done=done, remaining=len(todo) - done)
+            if auto_commit:
+                # Each batch is complete and balanced (journal entries and ledger).
+                # Committing it keeps the work done if a later batch fails, and
+                # releases the locks on the journal's sequence for the users who
+                # post invoices meanwhile; the next run only finds what is left.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return done
