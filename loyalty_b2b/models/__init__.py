@@ -9,8 +9,13 @@ from . import loyalty_b2b_transaction
 from . import loyalty_b2b_transaction_guard
 from . import loyalty_b2b_transaction_cashback
 from . import sale_order
+from . import sale_order_cashback
+from . import sale_order_stamp
+from . import sale_order_enrollment
 from . import sale_order_line
 from . import account_move
+from . import account_move_cashback
+from . import account_move_redemption
 from . import account_move_line
 from . import account_partial_reconcile
 from . import account_chart_template

@@ -1,0 +1,78 @@
+from odoo import fields, models
+
+
+class SaleOrder(models.Model):
+    """Automatic enrolment: cards issued at a company's first confirmed order."""
+
+    _inherit = "sale.order"
+
+    def _b2b_enroll(self):
+        """Issue the cards of the automatic-enrolment programs to the confirmed
+        orders' companies that have none. An order confirmed without a card gets
+        its company's enrolment card issued after the quotation was created: the
+        one issued now, or the one a concurrent confirmation issued an instant
+        before (its discount is not applied after the fact: the price was
+        agreed)."""
+        orders = self.filtered("partner_id")
+        if not orders:
+            return
+        programs = self.env["loyalty.b2b.program"]._get_auto_enroll_programs(
+            orders.company_id
+        )
+        if not programs:
+            return
+        card_model = self.env["loyalty.b2b.card"].sudo()
+        partners = orders.partner_id.commercial_partner_id
+        cards = card_model.search(
+            [("program_id", "in", programs.ids), ("partner_id", "in", partners.ids)]
+        )
+        enrolled = {(card.program_id, card.partner_id) for card in cards}
+        today = fields.Date.context_today(self)
+        programs = programs.filtered(lambda program: program._is_valid_on(today))
+        eligible = {
+            program: program._filter_eligible_partners(partners) for program in programs
+        }
+        vals_list, issuing_orders = [], []
+        for order in orders:
+            partner = order.partner_id.commercial_partner_id
+            for program in programs:
+                if (
+                    program.company_id != order.company_id
+                    or (program, partner) in enrolled
+                    or partner not in eligible[program]
+                ):
+                    continue
+                enrolled.add((program, partner))
+                vals_list.append({"program_id": program.id, "partner_id": partner.id})
+                issuing_orders.append(order)
+        if vals_list:
+            card_model._lock_enrolment(
+                self.env["res.partner"].browse(
+                    {vals["partner_id"] for vals in vals_list}
+                )
+            )
+            new_cards = card_model.create(vals_list)
+            new_cards._message_log_batch(
+                bodies={
+                    card.id: self.env._(
+                        "Card issued automatically at the confirmation of order "
+                        "%(order)s.",
+                        order=order.name,
+                    )
+                    for card, order in zip(new_cards, issuing_orders, strict=True)
+                }
+            )
+            cards |= new_cards
+        cards = cards.filtered(
+            lambda card: card.state == "active" and card.program_id in programs
+        ).sorted(lambda card: (card.program_id.sequence, card.program_id.id))
+        for order in orders.filtered(lambda order: not order.b2b_card_id):
+            card = cards.filtered(
+                lambda card, order=order: (
+                    card.partner_id == order.partner_id.commercial_partner_id
+                    and card.company_id == order.company_id
+                    and card.create_date >= order.create_date
+                )
+            )[:1]
+            if card:
+                order.b2b_card_id = card.sudo(False)

@@ -1,0 +1,171 @@
+from collections import defaultdict
+
+from odoo import models
+from odoo.exceptions import UserError
+
+
+class SaleOrder(models.Model):
+    """Stamp cards on orders: the reward, the stamps earned and spent at
+    confirmation, given back at cancellation."""
+
+    _inherit = "sale.order"
+
+    def action_b2b_add_stamp_reward(self):
+        """Add the stamp card's reward, free of charge; confirming the order
+        consumes the stamps."""
+        self.ensure_one()
+        card = self.b2b_card_id
+        if not self.b2b_is_reward_available:
+            raise UserError(
+                self.env._(
+                    "No stamp reward is available on %(order)s: it needs a "
+                    "quotation with an active stamp card holding %(required)s "
+                    "stamps, and no reward yet.",
+                    order=self.name,
+                    required=card.stamps_required,
+                )
+            )
+        product = card.program_id.stamp_reward_product_id
+        if not product.active:
+            raise UserError(
+                self.env._(
+                    "Program %(program)s has no reward product any more: set one "
+                    "on the program before adding the reward.",
+                    program=card.program_id.display_name,
+                )
+            )
+        self.env["sale.order.line"].create(
+            {
+                "order_id": self.id,
+                "b2b_card_id": card.id,
+                "product_id": product.id,
+                "name": self.env._(
+                    "%(product)s\nStamp reward: %(stamps)s stamps of card %(card)s",
+                    product=product.display_name,
+                    stamps=card.stamps_required,
+                    card=card.name,
+                ),
+                "product_uom_qty": 1.0,
+                "discount": 100.0,
+                "b2b_reward_kind": "stamp_reward",
+                "sequence": max(self.order_line.mapped("sequence"), default=10) + 1,
+            }
+        )
+        return True
+
+    def _b2b_check_stamps(self):
+        """The cards hold the stamps of the rewards of the orders ``self``."""
+        rewards = defaultdict(int)
+        for order in self:
+            rewards[order.b2b_card_id] += 1
+        for card, count in rewards.items():
+            needed = count * card.stamps_required
+            if card.stamp_count < needed:
+                raise UserError(
+                    self.env._(
+                        "Card %(card)s has %(count)s stamps; the orders being "
+                        "confirmed need %(needed)s for their rewards. Remove a "
+                        "reward line or confirm later.",
+                        card=card.display_name,
+                        count=card.stamp_count,
+                        needed=needed,
+                    )
+                )
+
+    def _b2b_record_stamps(self):
+        """Ledger entries of the stamp cards of the orders just confirmed: one
+        stamp per order reaching the program's minimum, the reward's stamps
+        consumed."""
+        vals_list = []
+        for order in self:
+            # sudo: see _b2b_check_confirmation.
+            card = order.b2b_card_id.sudo()
+            program = card.program_id
+            if program.program_type != "stamp":
+                continue
+            # The minimum, in company currency, at the order's own rate.
+            minimum = program.stamp_min_amount * order.currency_rate
+            if order.currency_id.compare_amounts(order.amount_untaxed, minimum) >= 0:
+                vals_list.append(
+                    {
+                        "card_id": card.id,
+                        "kind": "stamp",
+                        "stamps": 1,
+                        "sale_order_id": order.id,
+                        "note": self.env._("Order %(order)s", order=order.name),
+                    }
+                )
+            if "stamp_reward" in order.order_line.mapped("b2b_reward_kind"):
+                vals_list.append(
+                    {
+                        "card_id": card.id,
+                        "kind": "stamp_reward",
+                        "stamps": -card.stamps_required,
+                        "sale_order_id": order.id,
+                        "note": self.env._(
+                            "Reward of order %(order)s", order=order.name
+                        ),
+                    }
+                )
+        # sudo: the ledger is append-only and written by business flows only.
+        self.env["loyalty.b2b.transaction"].sudo().create(vals_list)
+
+    def _b2b_get_stamps_to_return(self):
+        """``[(order, card, kind, stamps)]``: what the confirmation of the orders
+        ``self`` did to stamp cards, still standing."""
+        if not self:
+            return []
+        # sudo: the ledger of the cards of orders the user may cancel.
+        return (
+            self.env["loyalty.b2b.transaction"]
+            .sudo()
+            ._read_group(
+                [
+                    ("sale_order_id", "in", self.ids),
+                    ("kind", "in", ("stamp", "stamp_reward")),
+                ],
+                ["sale_order_id", "card_id", "kind"],
+                ["stamps:sum"],
+            )
+        )
+
+    def _b2b_check_stamps_returnable(self):
+        """Rule of a cancelled order whose stamp was already spent: the
+        cancellation is refused, the card never goes below zero stamps. Its
+        reward order must be cancelled first (which gives the stamps back)."""
+        taken = defaultdict(int)
+        orders = defaultdict(lambda: self.browse())
+        for order, card, _kind, stamps in self._b2b_get_stamps_to_return():
+            taken[card] += stamps
+            orders[card] |= order
+        for card, stamps in taken.items():
+            if stamps > card.stamp_count:
+                raise UserError(
+                    self.env._(
+                        "%(orders)s cannot be cancelled: the stamps earned on card "
+                        "%(card)s were already spent on a reward (the card holds "
+                        "%(count)s stamps, the cancellation takes back "
+                        "%(stamps)s). Cancel the order of the reward first.",
+                        orders=", ".join(orders[card].mapped("name")),
+                        card=card.display_name,
+                        count=card.stamp_count,
+                        stamps=stamps,
+                    )
+                )
+
+    def _b2b_return_stamps(self):
+        """Cancelled orders give back what their confirmation did to the stamps:
+        the stamp earned is taken back, the reward's stamps are returned."""
+        self.env["loyalty.b2b.transaction"].sudo().create(
+            [
+                {
+                    "card_id": card.id,
+                    "kind": kind,
+                    "stamps": -stamps,
+                    "sale_order_id": order.id,
+                    "note": self.env._("Order %(order)s cancelled", order=order.name),
+                }
+                for order, card, kind, stamps in self._b2b_get_stamps_to_return()
+                if stamps
+            ]
+        )
