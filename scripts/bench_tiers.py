@@ -599,7 +599,7 @@ def main():
         today = bench.today
         tomorrow = today + timedelta(days=1)
         batch = args.batch_size
-        from odoo.addons.loyalty_b2b.models.loyalty_b2b_card import (
+        from odoo.addons.loyalty_b2b.models.loyalty_b2b_card_tier import (
             TIER_BATCH_SIZE,
         )
 

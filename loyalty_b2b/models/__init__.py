@@ -4,6 +4,8 @@ from . import res_partner
 from . import loyalty_b2b_program
 from . import loyalty_b2b_tier
 from . import loyalty_b2b_card
+from . import loyalty_b2b_card_tier
+from . import loyalty_b2b_card_spending
 from . import loyalty_b2b_tier_history
 from . import loyalty_b2b_transaction
 from . import loyalty_b2b_transaction_guard

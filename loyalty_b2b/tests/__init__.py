@@ -5,6 +5,7 @@ from . import test_ledger_guard_sales
 from . import test_access
 from . import test_settings
 from . import test_tier_engine
+from . import test_tier_rules
 from . import test_tier_notifications
 from . import test_tier_cron
 from . import test_program_tour

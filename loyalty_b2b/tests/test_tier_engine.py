@@ -426,8 +426,10 @@ class TestTierEngine(TierCommon):
             self.env.flush_all()
             return self.env.cr.sql_log_count - before
 
+        count_queries(cards[:3])  # warm the caches (access rules...)
         few = count_queries(cards[:3])
         many = count_queries(cards)
         self.assertEqual(few, many)
-        self.assertLessEqual(many, 12)
+        # The ORM reads the changed cards' company (currency of the spend).
+        self.assertLessEqual(many, 13)
         self.assertEqual(cards.mapped("spent_amount"), [100.0 + i for i in range(30)])

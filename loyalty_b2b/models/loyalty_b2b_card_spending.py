@@ -1,0 +1,138 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class LoyaltyB2bCard(models.Model):
+    """What sales need of a card: its rank among the customer's cards, the
+    cashback committed on confirmed orders, and the locks of spending and
+    enrolment."""
+
+    _inherit = "loyalty.b2b.card"
+
+    # The lines of sales orders that spend this card (cashback, stamp reward).
+    spending_line_ids = fields.One2many("sale.order.line", "b2b_card_id")
+
+    cashback_committed = fields.Monetary(
+        compute="_compute_cashback_available",
+        help="Cashback spent on confirmed sales orders whose invoice is not "
+        "posted yet.",
+    )
+
+    cashback_available = fields.Monetary(
+        compute="_compute_cashback_available",
+        help="Balance minus the cashback committed on confirmed orders: what a "
+        "new order may still spend.",
+    )
+
+    @api.depends(
+        "cashback_balance",
+        "spending_line_ids.state",
+        "spending_line_ids.price_subtotal",
+        "spending_line_ids.product_uom_qty",
+        "spending_line_ids.qty_invoiced_posted",
+        "spending_line_ids.order_id.date_order",
+    )
+    def _compute_cashback_available(self):
+        committed = self._get_committed_cashback()
+        for card in self:
+            card.cashback_committed = committed.get(card, 0.0)
+            card.cashback_available = card.currency_id.round(
+                card.cashback_balance - card.cashback_committed
+            )
+
+    def _get_committed_cashback(self):
+        """``{card: amount}``: cashback of the redemption lines of confirmed
+        orders not yet on a posted invoice, in company currency (posting the
+        invoice writes the ledger's ``redeem`` entry instead)."""
+        # sudo: the order lines spending the cashback of cards the user reads.
+        lines = (
+            self.env["sale.order.line"]
+            .sudo()
+            .search(
+                [
+                    ("b2b_reward_kind", "=", "cashback"),
+                    ("state", "=", "sale"),
+                    ("b2b_card_id", "in", self.ids),
+                ]
+            )
+        )
+        committed = {}
+        for line in lines:
+            if not line.product_uom_qty:
+                continue
+            open_ratio = 1.0 - line.qty_invoiced_posted / line.product_uom_qty
+            if open_ratio <= 0.0:
+                continue
+            card = line.b2b_card_id
+            committed[card] = committed.get(card, 0.0) + line.currency_id._convert(
+                -line.price_subtotal * open_ratio,
+                card.currency_id,
+                card.company_id,
+                line.order_id.date_order,
+            )
+        return {
+            card: card.currency_id.round(amount) for card, amount in committed.items()
+        }
+
+    def _b2b_fetch_confirmation_fields(self):
+        """Read at once what confirming orders reads of these cards and their
+        programs (validity, type, stamp rules, the ledger's partner and company).
+
+        Only these fields: fetching the whole card and program takes twice as
+        long, and confirmation is the hot path of sales.
+        """
+        self.fetch(["state", "program_id", "partner_id", "company_id"])
+        self.program_id.fetch(
+            [
+                "active",
+                "date_from",
+                "date_to",
+                "program_type",
+                "stamp_min_amount",
+                "stamps_required",
+            ]
+        )
+
+    def _b2b_get_benefit_rank(self):
+        """Sort key of the benefit a card gives an order, highest first: its
+        discount and cashback percentages, then its program's sequence."""
+        self.ensure_one()
+        return (
+            self.discount_percent + self.cashback_percent,
+            -self.program_id.sequence,
+            -self.program_id.id,
+        )
+
+    def _lock_for_spending(self):
+        """Serialize the transactions that spend these cards' stamps or cashback.
+
+        Odoo runs at REPEATABLE READ: two transactions that each check a balance
+        summed from ledger rows, then insert their own, never conflict and can
+        overdraw it together (write skew). Updating the card rows, not merely
+        locking them, makes the second transaction wait for the first and then
+        fail with a serialization error; Odoo retries the request on a fresh
+        snapshot, which sees what the first one spent.
+        """
+        if self.ids:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET write_date = write_date WHERE id IN %s",
+                    SQL.identifier(self._table),
+                    tuple(sorted(self.ids)),
+                )
+            )
+
+    @api.model
+    def _lock_enrolment(self, partners):
+        """Serialize the automatic enrolments of ``partners``: of two orders of
+        one company confirmed at the same time, the second waits for the first,
+        then fails with a serialization error that Odoo retries on a fresh
+        snapshot, which sees the card the first one issued (instead of a
+        duplicate-key error on the card's unique index)."""
+        if partners:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_partner SET write_date = write_date WHERE id IN %s",
+                    tuple(sorted(partners.ids)),
+                )
+            )
