@@ -1,9 +1,5 @@
+from . import demo
 from . import models
 from . import report
 from . import wizards
-
-
-def post_init_hook(env):
-    # Companies that already have a chart of accounts get the cashback defaults now;
-    # the others get them when they load one.
-    env["res.company"].search([])._b2b_setup_loyalty_accounting()
+from .hooks import post_init_hook

@@ -16,8 +16,6 @@
         "data/ir_sequence_data.xml",
         "data/product_product_data.xml",
         "data/ir_cron_data.xml",
-        "data/ir_cron_card_data.xml",
-        "data/ir_cron_data_tiers.xml",
         "data/mail_template_data.xml",
         "wizards/loyalty_b2b_adjust_wizard_views.xml",
         "wizards/loyalty_b2b_cashback_wizard_views.xml",

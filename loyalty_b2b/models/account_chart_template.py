@@ -8,6 +8,4 @@ class AccountChartTemplate(models.AbstractModel):
         res = super()._post_load_data(template_code, company, template_data)
         company = company or self.env.company
         company._b2b_setup_loyalty_accounting()
-        if self.env.ref("base.module_loyalty_b2b").demo:
-            self.env["loyalty.b2b.program"]._b2b_load_cashback_demo(company)
         return res

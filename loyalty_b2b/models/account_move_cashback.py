@@ -52,26 +52,11 @@ class AccountMove(models.Model):
 
     def _b2b_get_cashback_eligible_lines(self, program):
         """Lines of this invoice or credit note that earn ``program``'s cashback:
-        no redemption, reward, delivery or down payment lines, and only products
-        of the program's categories."""
+        the lines of goods and services bought (see
+        ``account.move.line._b2b_is_benefit_line``), of the program's
+        categories."""
         self.ensure_one()
-        sale_line_fields = self.env["sale.order.line"]._fields
-        excluded_flags = [
-            fname
-            for fname in ("is_downpayment", "is_delivery", "is_reward_line")
-            if fname in sale_line_fields
-        ]
-        lines = self.invoice_line_ids.filtered(
-            lambda line: (
-                line.display_type == "product"
-                and not line.b2b_reward_kind
-                and not any(
-                    sale_line[fname]
-                    for sale_line in line.sale_line_ids
-                    for fname in excluded_flags
-                )
-            )
-        )
+        lines = self.invoice_line_ids.filtered(lambda line: line._b2b_is_benefit_line())
         eligible_products = program._filter_eligible_products(lines.product_id)
         return lines.filtered(
             lambda line: (

@@ -24,6 +24,17 @@ class AccountMoveLine(models.Model):
         "a credit note, gives back).",
     )
 
+    def _b2b_is_benefit_line(self):
+        """A product line that is no redemption, reward or down payment, and
+        whose order lines (if any) are benefit lines by the sales rule."""
+        self.ensure_one()
+        return (
+            self.display_type == "product"
+            and not self.b2b_reward_kind
+            and not self.is_downpayment
+            and all(line._b2b_is_benefit_line() for line in self.sale_line_ids)
+        )
+
     def _b2b_assign_redemption_cards(self):
         """Give the redemption lines ``self`` that name no card the one they
         spend: the card of their sales order line, else of their order, else

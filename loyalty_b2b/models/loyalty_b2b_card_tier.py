@@ -111,9 +111,7 @@ class LoyaltyB2bCard(models.Model):
                  GROUP BY partner_id""",
                 conditions=SQL(" AND ").join(conditions),
             )
-        categories = self.env["product.category"].search(
-            [("id", "child_of", program.product_category_ids.ids)]
-        )
+        categories = program._get_eligible_categories()
         # Income lines are credits: minus the balance is the untaxed amount in
         # company currency, negative on credit notes.
         return SQL(

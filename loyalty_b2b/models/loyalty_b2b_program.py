@@ -1,4 +1,4 @@
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, ormcache
 
@@ -383,13 +383,26 @@ class LoyaltyB2bProgram(models.Model):
             return commercial
         return commercial.filtered(lambda p: p.category_id & self.partner_category_ids)
 
+    def _get_eligible_categories(self):
+        """The product categories whose products count for (and benefit from)
+        this program: its categories and their children; empty when every
+        product does. The one definition, for the Python and the SQL paths."""
+        self.ensure_one()
+        if not self.product_category_ids:
+            return self.env["product.category"]
+        return (
+            self.env["product.category"]
+            .sudo()
+            .search([("id", "child_of", self.product_category_ids.ids)])
+        )
+
     def _filter_eligible_products(self, products):
         """Products that count for (and benefit from) this program."""
         self.ensure_one()
         if not self.product_category_ids:
             return products
-        prefixes = tuple(self.product_category_ids.mapped("parent_path"))
-        return products.filtered(lambda p: p.categ_id.parent_path.startswith(prefixes))
+        categories = self._get_eligible_categories()
+        return products.filtered(lambda product: product.categ_id in categories)
 
     def action_view_cards(self):
         self.ensure_one()
@@ -399,62 +412,3 @@ class LoyaltyB2bProgram(models.Model):
         action["domain"] = [("program_id", "=", self.id)]
         action["context"] = {"default_program_id": self.id}
         return action
-
-    @api.model
-    def _b2b_load_cashback_demo(self, company):
-        """Demo cashback program and card, once the company has a chart of accounts.
-
-        Like Odoo's own accounting demo data, this waits for the chart: a cashback
-        program cannot exist without its accounts.
-        """
-        if isinstance(company, int):
-            company = self.env["res.company"].browse(company)
-        partner = self.env.ref("loyalty_b2b.res_partner_northwind_demo", False)
-        if (
-            not company.chart_template
-            or not partner
-            or self.env.ref("loyalty_b2b.program_cashback_demo", False)
-        ):
-            return
-        company._b2b_setup_loyalty_accounting()
-        program = self.with_company(company).create(
-            {
-                "name": self.env._("Partner Cashback"),
-                "program_type": "cashback",
-                "company_id": company.id,
-                "color": 10,
-                "tier_ids": [
-                    Command.create(
-                        {
-                            "name": self.env._("Base"),
-                            "min_amount": 0,
-                            "cashback_percent": 2,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "name": self.env._("Plus"),
-                            "min_amount": 25000,
-                            "cashback_percent": 3,
-                        }
-                    ),
-                ],
-            }
-        )
-        card = self.env["loyalty.b2b.card"].create(
-            {"program_id": program.id, "partner_id": partner.id}
-        )
-        self.env["ir.model.data"]._update_xmlids(
-            [
-                {
-                    "xml_id": "loyalty_b2b.program_cashback_demo",
-                    "record": program,
-                    "noupdate": True,
-                },
-                {
-                    "xml_id": "loyalty_b2b.card_cashback_northwind_demo",
-                    "record": card,
-                    "noupdate": True,
-                },
-            ]
-        )

@@ -210,15 +210,7 @@ class SaleOrderLine(models.Model):
         program's categories.
         """
         lines = self.filtered(
-            lambda line: (
-                line.order_id.b2b_card_id
-                and line.product_id
-                and not line.display_type
-                and not line.is_downpayment
-                and not line.b2b_reward_kind
-                and not line._is_delivery()
-                and not line._is_not_sellable_line()
-            )
+            lambda line: line.order_id.b2b_card_id and line._b2b_is_benefit_line()
         )
         eligible = self.browse()
         for program, program_lines in lines.grouped(
@@ -229,6 +221,21 @@ class SaleOrderLine(models.Model):
                 lambda line, products=products: line.product_id in products
             )
         return eligible
+
+    def _b2b_is_benefit_line(self):
+        """The one rule of the lines that get a card's benefit and earn its
+        cashback, on orders and (through their order lines) on invoices: goods
+        or services bought, never a section or note, a down payment, a
+        delivery, a reward or a redemption (ours or another module's)."""
+        self.ensure_one()
+        return bool(
+            self.product_id
+            and not self.display_type
+            and not self.is_downpayment
+            and not self.b2b_reward_kind
+            and not self._is_delivery()
+            and not self._is_not_sellable_line()
+        )
 
     def _b2b_is_frozen(self):
         """A line of a confirmed or cancelled order keeps its discount."""
