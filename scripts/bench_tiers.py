@@ -442,7 +442,7 @@ class Bench:
             last_history = cr.fetchone()[0] or 0
             cr.commit()
             with Timer(self.odoo) as timer:
-                cards = env["loyalty.b2b.card"]._cron_b2b_recompute_tiers(**kwargs)
+                cards = env["loyalty.b2b.card"]._cron_recompute_tiers(**kwargs)
                 cr.commit()
             cr.execute(
                 "SELECT change, count(*) FROM loyalty_b2b_tier_history"
@@ -459,9 +459,9 @@ class Bench:
         with self.registry.cursor() as cr:
             env = self.env(cr)
             with Timer(self.odoo) as timer:
-                timer.count = env[
-                    "loyalty.b2b.tier.history"
-                ]._cron_b2b_notify_tier_changes(auto_commit=True)
+                timer.count = env["loyalty.b2b.tier.history"]._cron_notify_tier_changes(
+                    auto_commit=True
+                )
                 cr.commit()
             return timer
 
@@ -475,9 +475,7 @@ class Bench:
                 [self.program_id],
             )
             partner_ids = cr.fetchone()[0]
-            query = env["loyalty.b2b.card"]._b2b_get_spend_query(
-                program, partner_ids, date
-            )
+            query = env["loyalty.b2b.card"]._get_spend_query(program, partner_ids, date)
             times = []
             for _attempt in range(5):
                 start = time.perf_counter()

@@ -105,10 +105,10 @@ class AccountMove(models.Model):
             [
                 ("partner_id", "in", self.commercial_partner_id.ids),
                 ("company_id", "in", self.company_id.ids),
-                *card_model._b2b_tier_card_domain(fields.Date.context_today(self)),
+                *card_model._get_tier_card_domain(fields.Date.context_today(self)),
             ]
         )
-        cards._b2b_recompute_tiers()
+        cards._recompute_tiers()
 
     # Cashback --------------------------------------------------------------
 

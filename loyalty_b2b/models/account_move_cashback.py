@@ -152,7 +152,7 @@ class AccountMove(models.Model):
         ledger = self.env["loyalty.b2b.transaction"].sudo()
         accrued = {
             (entry.invoice_id, entry.card_id)
-            for entry in ledger._b2b_search_live(invoices, ["earn"])
+            for entry in ledger._search_live(invoices, ["earn"])
         }
         today = fields.Date.context_today(self)
         todo = []
@@ -222,7 +222,7 @@ class AccountMove(models.Model):
         if not refunds:
             return
         ledger = self.env["loyalty.b2b.transaction"].sudo()
-        accruals = ledger._b2b_search_live(refunds.reversed_entry_id, ["earn"])
+        accruals = ledger._search_live(refunds.reversed_entry_id, ["earn"])
         if not accruals:
             return
         taken = ledger.search([("accrual_id", "in", accruals.ids), *LIVE_DOMAIN])
@@ -299,8 +299,8 @@ class AccountMove(models.Model):
         """Cancel the live cashback entries of the documents ``self`` (and the
         credit-note reversals of the accruals cancelled with them)."""
         ledger = self.env["loyalty.b2b.transaction"].sudo()
-        entries = ledger._b2b_search_live(self, kinds)
+        entries = ledger._search_live(self, kinds)
         accruals = entries.filtered(lambda entry: entry.kind == "earn")
         if accruals:
             entries |= ledger.search([("accrual_id", "in", accruals.ids), *LIVE_DOMAIN])
-        entries._b2b_cancel()
+        entries._cancel_entries()

@@ -158,7 +158,7 @@ class AccountMove(models.Model):
         ledger = self.env["loyalty.b2b.transaction"].sudo()
         done = {
             (entry.invoice_id, entry.card_id)
-            for entry in ledger._b2b_search_live(lines.move_id, ["redeem"])
+            for entry in ledger._search_live(lines.move_id, ["redeem"])
         }
         vals_list = []
         for (move, card), card_lines in lines.grouped(

@@ -46,7 +46,7 @@ class LoyaltyB2bCard(models.Model):
         "untaxed posted customer invoices minus credit notes of all its "
         "contacts, kept up to date by the tier engine.",
     )
-    # Written by the tier engine (_b2b_recompute_tiers), not computed: a tier
+    # Written by the tier engine (_recompute_tiers), not computed: a tier
     # held by the program's tier_hold_months depends on the card's past.
     tier_id = fields.Many2one("loyalty.b2b.tier", readonly=True)
     tier_reached_date = fields.Date(
@@ -108,7 +108,7 @@ class LoyaltyB2bCard(models.Model):
                 SQL.identifier(self._table),
             )
         )
-        self._b2b_create_spend_index()
+        self._create_spend_index()
 
     @api.depends(
         "program_id.program_type",
@@ -153,12 +153,12 @@ class LoyaltyB2bCard(models.Model):
             )
 
     def _search_cashback_balance(self, operator, value):
-        return self._b2b_search_ledger_total("amount", operator, value)
+        return self._search_ledger_total("amount", operator, value)
 
     def _search_stamp_count(self, operator, value):
-        return self._b2b_search_ledger_total("stamps", operator, value)
+        return self._search_ledger_total("stamps", operator, value)
 
-    def _b2b_search_ledger_total(self, column, operator, value):
+    def _search_ledger_total(self, column, operator, value):
         """Domain of the cards whose ledger ``column`` sums to ``operator
         value`` (a card without entries sums to 0), in one subquery."""
         if operator not in ("=", "!=", "<", "<=", ">", ">="):
@@ -286,7 +286,7 @@ class LoyaltyB2bCard(models.Model):
             ]
         )
         cards = super().create(vals_list)
-        cards._b2b_recompute_tiers(initial=True)
+        cards._recompute_tiers(initial=True)
         return cards
 
     def write(self, vals):
@@ -309,9 +309,9 @@ class LoyaltyB2bCard(models.Model):
             )
         res = super().write(vals)
         if "spent_amount" in vals and "tier_id" not in vals:
-            self._b2b_apply_written_spend()
+            self._apply_written_spend()
         if vals.get("state") == "active":
-            self._b2b_recompute_tiers()
+            self._recompute_tiers()
         return res
 
     @api.ondelete(at_uninstall=False)

@@ -74,7 +74,7 @@ class LoyaltyB2bCard(models.Model):
             card: card.currency_id.round(amount) for card, amount in committed.items()
         }
 
-    def _b2b_fetch_confirmation_fields(self):
+    def _fetch_confirmation_fields(self):
         """Read at once what confirming orders reads of these cards and their
         programs (validity, type, stamp rules, the ledger's partner and company).
 
@@ -93,7 +93,7 @@ class LoyaltyB2bCard(models.Model):
             ]
         )
 
-    def _b2b_get_benefit_rank(self):
+    def _get_benefit_rank(self):
         """Sort key of the benefit a card gives an order, highest first: its
         discount and cashback percentages, then its program's sequence."""
         self.ensure_one()

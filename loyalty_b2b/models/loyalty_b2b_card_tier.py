@@ -22,7 +22,7 @@ class LoyaltyB2bCard(models.Model):
 
     _inherit = "loyalty.b2b.card"
 
-    def _b2b_create_spend_index(self):
+    def _create_spend_index(self):
         """Covering partial index of the spend aggregate: customer invoices and
         credit notes only (a fraction of account_move), keyed by company,
         customer and date, carrying the untaxed amount, so that the aggregate of
@@ -38,7 +38,7 @@ class LoyaltyB2bCard(models.Model):
         )
 
     @api.model
-    def _b2b_tier_card_domain(self, date):
+    def _get_tier_card_domain(self, date):
         """Cards whose tier the engine keeps up to date on ``date``: active cards
         of running programs that have tiers."""
         return [
@@ -54,7 +54,7 @@ class LoyaltyB2bCard(models.Model):
         ]
 
     @api.model
-    def _b2b_get_spend_window(self, program, date):
+    def _get_spend_window(self, program, date):
         """Window of ``program``'s spend on ``date``: ``(start, date)``, where
         documents dated after ``start`` (excluded) and up to ``date`` (included)
         count. ``start`` is ``date`` minus ``spend_period_months`` months, so a
@@ -65,7 +65,7 @@ class LoyaltyB2bCard(models.Model):
         return date - relativedelta(months=program.spend_period_months), date
 
     @api.model
-    def _b2b_get_spend_query(self, program, partner_ids, date):
+    def _get_spend_query(self, program, partner_ids, date):
         """SQL returning ``(partner_id, amount)``: qualifying spend in ``program``
         on ``date`` of the commercial partners ``partner_ids``, in company
         currency: untaxed amount of their posted customer invoices minus posted
@@ -74,7 +74,7 @@ class LoyaltyB2bCard(models.Model):
         program's categories when it has some.
 
         Hook: override to change what counts (keep it one set-based query)."""
-        start, end = self._b2b_get_spend_window(program, date)
+        start, end = self._get_spend_window(program, date)
         partner_ids = sorted(partner_ids)
         conditions = [
             SQL("move.company_id = %s", program.company_id.id),
@@ -132,7 +132,7 @@ class LoyaltyB2bCard(models.Model):
         )
 
     @api.model
-    def _b2b_flush_spend_sources(self):
+    def _flush_spend_sources(self):
         """Write pending ORM changes the spend queries read."""
         self.env["account.move"].flush_model(
             [
@@ -160,7 +160,7 @@ class LoyaltyB2bCard(models.Model):
             ]
         )
 
-    def _b2b_recompute_tiers(self, date=None, initial=False):
+    def _recompute_tiers(self, date=None, initial=False):
         """Recompute spend and tier of the cards in ``self`` as of ``date``
         (default today) and record the tier changes; their notices (chatter
         note, mail, activity) are sent by their own job right after.
@@ -174,7 +174,7 @@ class LoyaltyB2bCard(models.Model):
         if not self:
             return self.env["loyalty.b2b.tier.history"]
         date = date or fields.Date.context_today(self)
-        self._b2b_flush_spend_sources()
+        self._flush_spend_sources()
         self.env.cr.execute(
             SQL(
                 """SELECT program_id, array_agg(id), array_agg(DISTINCT partner_id)
@@ -194,7 +194,7 @@ class LoyaltyB2bCard(models.Model):
             lambda p: p.program_type in TIERED_PROGRAM_TYPES
         ):
             card_ids, partner_ids = by_program[program.id]
-            spend_query = self._b2b_get_spend_query(program, partner_ids, date)
+            spend_query = self._get_spend_query(program, partner_ids, date)
             # Amounts come as whole numbers of the currency's rounding unit,
             # rounded half away from zero in exact decimal arithmetic.
             rounding = program.currency_id.rounding
@@ -214,9 +214,9 @@ class LoyaltyB2bCard(models.Model):
                 )
             )
             states.append((program, self.env.cr.fetchall()))
-        return self._b2b_apply_spend(states, date, initial=initial)
+        return self._apply_spend(states, date, initial=initial)
 
-    def _b2b_apply_written_spend(self):
+    def _apply_written_spend(self):
         """A spend written through the ORM (corrections, tests): move the tiers
         accordingly, as the engine would."""
         date = fields.Date.context_today(self)
@@ -242,9 +242,9 @@ class LoyaltyB2bCard(models.Model):
                     )
                 )
             states.append((program, rows))
-        return self._b2b_apply_spend(states, date)
+        return self._apply_spend(states, date)
 
-    def _b2b_apply_spend(self, states, date, initial=False):
+    def _apply_spend(self, states, date, initial=False):
         """Store new spends and the tiers they give (see tier_rules), through
         the ORM: cards with the same new values share one write, and the flush
         sends them in one UPDATE per batch.
@@ -332,17 +332,17 @@ class LoyaltyB2bCard(models.Model):
         # its own record of what it did. Chatter notes, mails and activities
         # follow in their own job (see loyalty.b2b.tier.history).
         history = self.env["loyalty.b2b.tier.history"].sudo().create(history_vals)
-        history._b2b_trigger_notifications()
+        history._trigger_notices()
         return history
 
     @api.model
-    def _cron_b2b_recompute_tiers(
+    def _cron_recompute_tiers(
         self, batch_size=TIER_BATCH_SIZE, auto_commit=None, date=None
     ):
         """Nightly: recompute every tiered card, as the spend windows move.
 
         Batches of ``batch_size`` cards, each one transaction (set-based, see
-        ``_b2b_recompute_tiers``), with progress reported to the scheduler.
+        ``_recompute_tiers``), with progress reported to the scheduler.
         ``auto_commit`` (default: not under test) commits after each batch;
         ``date``: the day to compute for, default today.
         """
@@ -352,13 +352,13 @@ class LoyaltyB2bCard(models.Model):
         # By customer: each batch is a range of customers, whose documents
         # the spend aggregate reads from one range of its index.
         card_ids = self.search(
-            self._b2b_tier_card_domain(today), order="partner_id, id"
+            self._get_tier_card_domain(today), order="partner_id, id"
         ).ids
         done, total = 0, len(card_ids)
         cron = self.env["ir.cron"]
         cron._notify_progress(done=0, remaining=total)
         for batch in split_every(batch_size, card_ids, self.browse):
-            batch._b2b_recompute_tiers(today)
+            batch._recompute_tiers(today)
             done += len(batch)
             cron._notify_progress(done=done, remaining=total - done)
             if auto_commit:

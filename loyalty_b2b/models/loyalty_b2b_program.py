@@ -280,7 +280,7 @@ class LoyaltyB2bProgram(models.Model):
                             fields=", ".join(missing),
                         )
                     )
-            self._check_b2b_accounting_types(
+            self._check_accounting_types(
                 program.company_id,
                 program.journal_id,
                 program.rebate_account_id,
@@ -289,9 +289,7 @@ class LoyaltyB2bProgram(models.Model):
             )
 
     @api.model
-    def _check_b2b_accounting_types(
-        self, company, journal, rebate, liability, breakage
-    ):
+    def _check_accounting_types(self, company, journal, rebate, liability, breakage):
         """Raise a clear error if a loyalty journal or account cannot do its job."""
         if journal and journal.type != "general":
             raise ValidationError(

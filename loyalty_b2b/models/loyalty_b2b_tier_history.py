@@ -88,7 +88,7 @@ class LoyaltyB2bTierHistory(models.Model):
     @api.depends("partner_id")
     @api.depends_context("b2b_recipient_lang")
     def _compute_mail_recipient_ids(self):
-        recipients_by_customer = self._b2b_get_mail_recipients()
+        recipients_by_customer = self._get_mail_recipients()
         empty = self.env["res.partner"]
         by_lang = "b2b_recipient_lang" in self.env.context
         lang = self.env.context.get("b2b_recipient_lang")
@@ -98,7 +98,7 @@ class LoyaltyB2bTierHistory(models.Model):
                 recipients = recipients.filtered(lambda p: p.lang == lang)
             history.mail_recipient_ids = recipients
 
-    def _b2b_get_chatter_body(self):
+    def _get_chatter_body(self):
         """The note logged on the card for this change."""
         self.ensure_one()
         values = {
@@ -123,7 +123,7 @@ class LoyaltyB2bTierHistory(models.Model):
             )
         return Markup("<p>%s</p>") % text
 
-    def _b2b_log_on_cards(self):
+    def _log_on_cards(self):
         """One chatter note per change, created in batches of changes of
         distinct cards."""
         remaining = self.sorted("id")
@@ -133,15 +133,12 @@ class LoyaltyB2bTierHistory(models.Model):
             }
             batch = remaining.browse(list(first_by_card.values()))
             batch.card_id._message_log_batch(
-                {
-                    history.card_id.id: history._b2b_get_chatter_body()
-                    for history in batch
-                }
+                {history.card_id.id: history._get_chatter_body() for history in batch}
             )
             remaining -= batch
 
     @api.model
-    def _b2b_trigger_notifications(self):
+    def _trigger_notices(self):
         """Have the notices of pending changes sent soon, in their own job: the
         tier engine only records changes, so that posting an invoice never
         waits for (nor fails on) the rendering of an email, and a night with
@@ -151,7 +148,7 @@ class LoyaltyB2bTierHistory(models.Model):
             cron.sudo()._trigger()
 
     @api.model
-    def _cron_b2b_notify_tier_changes(self, batch_size=200, auto_commit=None):
+    def _cron_notify_tier_changes(self, batch_size=200, auto_commit=None):
         """Send the notices of pending tier changes, by batches, reporting
         progress. ``auto_commit`` (default: not under test) commits after each
         batch so that a failure later on does not send the same mails twice."""
@@ -162,8 +159,8 @@ class LoyaltyB2bTierHistory(models.Model):
         cron = self.env["ir.cron"]
         cron._notify_progress(done=0, remaining=total)
         for batch in split_every(batch_size, pending.ids, self.browse):
-            batch._b2b_log_on_cards()
-            batch._b2b_notify()
+            batch._log_on_cards()
+            batch._send_notices()
             batch.notification_state = "done"
             done += len(batch)
             cron._notify_progress(done=done, remaining=total - done)
@@ -173,15 +170,15 @@ class LoyaltyB2bTierHistory(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
-    def _b2b_notify(self):
+    def _send_notices(self):
         """Tell the people concerned: the customer on an upgrade, the
         salesperson on a downgrade."""
-        self.filtered(lambda h: h.change == "upgrade")._b2b_send_upgrade_mails()
+        self.filtered(lambda h: h.change == "upgrade")._send_upgrade_mails()
         self.filtered(
             lambda h: h.change == "downgrade"
-        )._b2b_schedule_downgrade_activities()
+        )._schedule_downgrade_activities()
 
-    def _b2b_get_mail_recipients(self):
+    def _get_mail_recipients(self):
         """Contacts of the customers of ``self`` that receive loyalty mail, by
         customer (commercial partner)."""
         # Contacts of these customers only: no company domain needed.
@@ -194,14 +191,14 @@ class LoyaltyB2bTierHistory(models.Model):
         )
         return partners.grouped("commercial_partner_id")
 
-    def _b2b_send_upgrade_mails(self):
+    def _send_upgrade_mails(self):
         """Queue the upgrade email of every change in ``self``: one mail per
         change and language of its recipients, rendered in that language (a
         contact without one gets the customer's), in one batch per language."""
         template = self.env.ref(UPGRADE_TEMPLATE_XMLID, raise_if_not_found=False)
         if not template or not self:
             return self.env["mail.mail"]
-        recipients_by_customer = self._b2b_get_mail_recipients()
+        recipients_by_customer = self._get_mail_recipients()
         history_ids_by_lang = defaultdict(list)
         for history in self:
             recipients = recipients_by_customer.get(history.partner_id)
@@ -214,7 +211,7 @@ class LoyaltyB2bTierHistory(models.Model):
             )
         return mails
 
-    def _b2b_get_salesperson(self):
+    def _get_salesperson(self):
         """Who hears of a downgrade: the customer's salesperson when they can
         work in the card's company, else that company's first Loyalty
         administrator (an internal, active user)."""
@@ -232,7 +229,7 @@ class LoyaltyB2bTierHistory(models.Model):
         managers = self.env.ref("loyalty_b2b.group_loyalty_b2b_manager").users
         return managers.filtered(can_act).sorted("id")[:1]
 
-    def _b2b_schedule_downgrade_activities(self):
+    def _schedule_downgrade_activities(self):
         """A to-do on the card for the salesperson of each downgraded customer."""
         if not self:
             return self.env["mail.activity"]
@@ -242,7 +239,7 @@ class LoyaltyB2bTierHistory(models.Model):
         model_id = self.env["ir.model"]._get_id("loyalty.b2b.card")
         vals_list = []
         for history in self:
-            user = history._b2b_get_salesperson()
+            user = history._get_salesperson()
             if not user:
                 continue
             vals_list.append(

@@ -171,7 +171,7 @@ class LoyaltyB2bTransaction(models.Model):
         )
 
     @api.model
-    def _b2b_search_live(self, documents, kinds):
+    def _search_live(self, documents, kinds):
         """Live entries of ``kinds`` written for the invoices or credit notes
         ``documents`` ("reverse": the cashback a credit note took back)."""
         kind_domain = [("kind", "in", [kind for kind in kinds if kind != "reverse"])]
@@ -187,7 +187,7 @@ class LoyaltyB2bTransaction(models.Model):
             [("invoice_id", "in", documents.ids), *kind_domain, *LIVE_DOMAIN]
         )
 
-    def _b2b_cancel(self, note=None):
+    def _cancel_entries(self, note=None):
         """Cancel these entries out with opposite ``reverse`` entries, reversing
         the journal entries the loyalty ledger posted for them. Return the new
         entries."""

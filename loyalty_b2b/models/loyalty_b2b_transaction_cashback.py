@@ -110,7 +110,7 @@ class LoyaltyB2bTransaction(models.Model):
     # Expiry ------------------------------------------------------------------
 
     @api.model
-    def _b2b_get_cashback_to_expire(self, today):
+    def _get_cashback_to_expire(self, today):
         """``{card: amount}`` of earned cashback that expires on ``today``.
 
         First in, first out: whatever the card spent, lost to credit notes or
@@ -168,7 +168,7 @@ class LoyaltyB2bTransaction(models.Model):
         return to_expire
 
     @api.model
-    def _b2b_expire_cashback(self, amounts_by_card, today):
+    def _expire_cashback(self, amounts_by_card, today):
         """Expire ``{card: amount}``: debit liability, credit breakage income,
         ledger ``expire``. No commit: callable from anywhere."""
         if not amounts_by_card:
@@ -207,13 +207,13 @@ class LoyaltyB2bTransaction(models.Model):
     def _cron_expire_cashback(self, batch_size=200):
         """Daily: expire cashback older than its program's validity, in batches."""
         today = fields.Date.context_today(self)
-        todo = list(self._b2b_get_cashback_to_expire(today).items())
+        todo = list(self._get_cashback_to_expire(today).items())
         cron = self.env["ir.cron"]
         cron._notify_progress(done=0, remaining=len(todo))
         auto_commit = not getattr(threading.current_thread(), "testing", False)
         done = 0
         for batch in split_every(batch_size, todo):
-            self._b2b_expire_cashback(dict(batch), today)
+            self._expire_cashback(dict(batch), today)
             done += len(batch)
             cron._notify_progress(done=done, remaining=len(todo) - done)
             if auto_commit:

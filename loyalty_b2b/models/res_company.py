@@ -112,7 +112,7 @@ class ResCompany(models.Model):
     def _check_b2b_loyalty_accounting(self):
         program_model = self.env["loyalty.b2b.program"]
         for company in self:
-            program_model._check_b2b_accounting_types(
+            program_model._check_accounting_types(
                 company,
                 company.b2b_loyalty_journal_id,
                 company.b2b_rebate_account_id,

@@ -229,7 +229,7 @@ class SaleOrder(models.Model):
                 )
             )
             best = max(
-                candidates, key=lambda card: card._b2b_get_benefit_rank(), default=empty
+                candidates, key=lambda card: card._get_benefit_rank(), default=empty
             )
             result[order] = best.sudo(False)
         return result
@@ -244,7 +244,7 @@ class SaleOrder(models.Model):
         expected_types = {"stamp_reward": "stamp", "cashback": "cashback"}
         spending = self.browse()
         quotations = self.filtered(lambda o: o.state in QUOTATION_STATES)
-        quotations.b2b_card_id.sudo()._b2b_fetch_confirmation_fields()
+        quotations.b2b_card_id.sudo()._fetch_confirmation_fields()
         for order in quotations:
             # sudo: the card was checked when it was set on the order; reading
             # its state and program needs no access check on every confirmation.

@@ -204,7 +204,7 @@ class TestCardLedgerTotals(LoyaltyB2bCommon):
         # Below zero only by a clawback: 10.00 granted, spent, then cancelled.
         granted = cls._add_ledger(cls.cashback_negative, amount=10.0)
         cls._add_ledger(cls.cashback_negative, amount=-10.0)
-        granted._b2b_cancel()
+        granted._cancel_entries()
         cls._add_ledger(cls.stamp_ready, stamps=2)
         cls._add_ledger(cls.stamp_ready, stamps=1)
         cls._add_ledger(cls.stamp_missing_one, stamps=2)

@@ -523,8 +523,8 @@ class TestCashbackExpiryAdjustLocks(CashbackCommon):
 
     def _expire(self, today):
         today = date.fromisoformat(today)
-        return self.Transaction._b2b_expire_cashback(
-            self.Transaction._b2b_get_cashback_to_expire(today), today
+        return self.Transaction._expire_cashback(
+            self.Transaction._get_cashback_to_expire(today), today
         )
 
     def test_expiry_first_in_first_out(self):

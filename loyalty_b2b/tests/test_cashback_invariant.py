@@ -213,8 +213,8 @@ class TestCashbackInvariant(CashbackCommon):
 
     def step_expire(self):
         self.today += timedelta(days=self.rng.randint(15, 75))
-        expired = self.Transaction._b2b_expire_cashback(
-            self.Transaction._b2b_get_cashback_to_expire(self.today), self.today
+        expired = self.Transaction._expire_cashback(
+            self.Transaction._get_cashback_to_expire(self.today), self.today
         )
         return f"expire on {self.today}: {expired.mapped('amount')}"
 

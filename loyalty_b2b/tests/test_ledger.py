@@ -165,7 +165,7 @@ class TestLedger(LoyaltyB2bCommon):
         spending: the balance goes negative and later earnings absorb it."""
         granted = self._add_ledger(self.card, amount=40.0)
         self._add_ledger(self.card, amount=-25.0)
-        granted._b2b_cancel()
+        granted._cancel_entries()
         self.assertEqual(self.card.cashback_balance, -25.0)
         with self.assertRaises(UserError):
             self._add_ledger(self.card, amount=-1.0)

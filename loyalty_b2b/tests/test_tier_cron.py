@@ -49,7 +49,7 @@ class TestTierCron(TierCommon):
     def test_cron_record(self):
         self.assertTrue(self.cron.active)
         self.assertEqual(self.cron.model_id.model, "loyalty.b2b.card")
-        self.assertEqual(self.cron.code, "model._cron_b2b_recompute_tiers()")
+        self.assertEqual(self.cron.code, "model._cron_recompute_tiers()")
         self.assertEqual(
             (self.cron.interval_number, self.cron.interval_type), (1, "days")
         )
@@ -69,7 +69,7 @@ class TestTierCron(TierCommon):
             _cron, progress = self.cron._add_progress()
             done = self.Card.with_context(
                 ir_cron_progress_id=progress.id
-            )._cron_b2b_recompute_tiers(batch_size=2)
+            )._cron_recompute_tiers(batch_size=2)
         # The 4 active cards of the running program, in 2 batches of 2.
         self.assertEqual(done, 4)
         self.assertEqual((progress.done, progress.remaining), (4, 0))
@@ -102,7 +102,7 @@ class TestTierCron(TierCommon):
             )
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
-            self.Card._cron_b2b_recompute_tiers(batch_size=batch_size)
+            self.Card._cron_recompute_tiers(batch_size=batch_size)
             self.env.flush_all()
             return self.env.cr.sql_log_count - before
 

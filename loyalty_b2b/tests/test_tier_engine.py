@@ -91,19 +91,19 @@ class TestTierEngine(TierCommon):
         self.assertEqual(card.tier_id, self.silver)
         # The window ends today and starts after the same day 12 months ago.
         self.assertEqual(
-            self.Card._b2b_get_spend_window(
+            self.Card._get_spend_window(
                 self.program_accumulative, fields.Date.to_date("2024-06-15")
             ),
             (fields.Date.to_date("2023-06-15"), fields.Date.to_date("2024-06-15")),
         )
         # All time (0 months): everything up to today.
         self.program_accumulative.spend_period_months = 0
-        card._b2b_recompute_tiers()
+        card._recompute_tiers()
         self.assertEqual(card.spent_amount, 7000.0)
         # Tomorrow, with 12 months again: 2023-06-16 has left, 2024-06-16 came in.
         self.program_accumulative.spend_period_months = 12
         with freeze_time("2024-06-16"):
-            card._b2b_recompute_tiers()
+            card._recompute_tiers()
         self.assertEqual(card.spent_amount, 12000.0)
         self.assertEqual(card.tier_id, self.gold)
 
@@ -114,7 +114,7 @@ class TestTierEngine(TierCommon):
         card = self._card()
         self._document(self.customer, "2024-01-29", 100.0)
         self._document(self.customer, "2024-01-30", 200.0)
-        card._b2b_recompute_tiers(date=fields.Date.to_date("2024-02-29"))
+        card._recompute_tiers(date=fields.Date.to_date("2024-02-29"))
         self.assertEqual(card.spent_amount, 200.0)
 
     @freeze_time("2024-06-15")
@@ -128,7 +128,7 @@ class TestTierEngine(TierCommon):
         self.assertEqual(card.discount_percent, 3)
         # Draft documents never count.
         self._document(self.customer, "2024-06-01", 5000.0, post=False)
-        card._b2b_recompute_tiers()
+        card._recompute_tiers()
         self.assertEqual(card.spent_amount, 9500.0)
 
     @freeze_time("2024-06-15")
@@ -165,7 +165,7 @@ class TestTierEngine(TierCommon):
         )
         move.action_post()
         self.assertEqual(move.company_id, other_company)
-        card._b2b_recompute_tiers()
+        card._recompute_tiers()
         self.assertEqual(card.spent_amount, 0.0)
 
     @freeze_time("2024-06-15")
@@ -194,7 +194,7 @@ class TestTierEngine(TierCommon):
         )
         # The drill (1,000.00 in company currency) is sold 2,000.00 EUR.
         self.assertEqual(invoice.invoice_line_ids.price_subtotal, 2000.0)
-        card._b2b_recompute_tiers()
+        card._recompute_tiers()
         self.assertEqual(card.spent_amount, 1000.0)
 
     @freeze_time("2024-06-15")
@@ -219,7 +219,7 @@ class TestTierEngine(TierCommon):
         )
         self.assertEqual(card.spent_amount, 0.0)
         self.program_accumulative.product_category_ids = self.categ_other
-        card._b2b_recompute_tiers()
+        card._recompute_tiers()
         self.assertEqual(card.spent_amount, 100.0)
 
     def test_post_reset_cancel_refund_update_tier(self):
@@ -281,7 +281,7 @@ class TestTierEngine(TierCommon):
         card = self._card(program=self.program_discount)
         stamp = self._card(program=self.program_stamp)
         self._document(self.customer, "2024-06-01", 20000.0)
-        (card | stamp)._b2b_recompute_tiers()
+        (card | stamp)._recompute_tiers()
         self.assertEqual(card.spent_amount, 0.0)
         self.assertFalse(card.tier_id)
         self.assertFalse(stamp.tier_id)
@@ -302,10 +302,10 @@ class TestTierEngine(TierCommon):
             self.assertEqual(card.tier_id, self.gold, "held")
             self.assertEqual(card.discount_percent, 7)
         with freeze_time("2024-04-09"):
-            self.Card._cron_b2b_recompute_tiers()
+            self.Card._cron_recompute_tiers()
             self.assertEqual(card.tier_id, self.gold, "still held on the last day")
         with freeze_time("2024-04-10"):
-            self.Card._cron_b2b_recompute_tiers()
+            self.Card._cron_recompute_tiers()
             self.assertEqual(card.tier_id, self.silver)
             self.assertEqual(card.tier_reached_date, fields.Date.to_date("2024-04-10"))
             self.assertEqual(card.discount_percent, 3)
@@ -330,11 +330,11 @@ class TestTierEngine(TierCommon):
             self._document(self.customer, "2023-06-20", 12000.0)
             self.assertEqual(card.tier_id, self.gold)
         with freeze_time("2024-06-19"):
-            self.Card._cron_b2b_recompute_tiers()
+            self.Card._cron_recompute_tiers()
             self.assertEqual(card.spent_amount, 12000.0)
             self.assertEqual(card.tier_id, self.gold)
         with freeze_time("2024-06-20"):
-            self.Card._cron_b2b_recompute_tiers()
+            self.Card._cron_recompute_tiers()
             self.assertEqual(card.spent_amount, 0.0)
             self.assertEqual(card.tier_id, self.silver)
             self.assertEqual(card.discount_percent, 3)
@@ -422,7 +422,7 @@ class TestTierEngine(TierCommon):
                 [records.ids],
             )
             before = self.env.cr.sql_log_count
-            records._b2b_recompute_tiers()
+            records._recompute_tiers()
             self.env.flush_all()
             return self.env.cr.sql_log_count - before
 

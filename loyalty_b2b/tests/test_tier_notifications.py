@@ -48,7 +48,7 @@ class TestTierNotifications(TierCommon):
 
     def _send_notices(self):
         # As the scheduler runs it: as the superuser.
-        return self.History.sudo()._cron_b2b_notify_tier_changes()
+        return self.History.sudo()._cron_notify_tier_changes()
 
     def _upgrade_mails(self, history):
         return self.env["mail.mail"].search(
