@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_round, split_every
 
+from .number_checks import check_finite_values
+
 CARD_SEQUENCE_CODE = "loyalty.b2b.card"
 # Program types whose cards have tiers decided by the company's spend.
 TIERED_PROGRAM_TYPES = ("accumulative", "cashback")
@@ -260,6 +262,7 @@ class LoyaltyB2bCard(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_finite_values(self, vals_list)
         partners = self.env["res.partner"].browse(
             [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
         )
@@ -295,6 +298,7 @@ class LoyaltyB2bCard(models.Model):
         return cards
 
     def write(self, vals):
+        check_finite_values(self, [vals])
         if vals.get("partner_id"):
             vals["partner_id"] = (
                 self.env["res.partner"]

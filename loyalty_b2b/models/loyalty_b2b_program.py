@@ -2,6 +2,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, ormcache
 
+from .number_checks import check_finite_values
+
 # Fields that decide which programs enrol companies automatically, and in
 # which order (cached).
 AUTO_ENROLL_FIELDS = {"auto_enroll", "active", "company_id", "sequence"}
@@ -330,12 +332,14 @@ class LoyaltyB2bProgram(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_finite_values(self, vals_list)
         programs = super().create(vals_list)
         if any(programs.mapped("auto_enroll")):
             self.env.registry.clear_cache()
         return programs
 
     def write(self, vals):
+        check_finite_values(self, [vals])
         if AUTO_ENROLL_FIELDS & vals.keys():
             self.env.registry.clear_cache()
         return super().write(vals)

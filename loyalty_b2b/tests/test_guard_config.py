@@ -1,0 +1,111 @@
+import re
+
+from odoo import Command
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .test_cashback_common import CashbackCommon
+
+NAN, INF = float("nan"), float("inf")
+# Values no number field may take: not a number, infinite, not convertible.
+BAD_NUMBERS = (NAN, INF, -INF, "abc", "nan", [1])
+
+
+@tagged("post_install", "-at_install")
+class TestGuardConfig(CashbackCommon):
+    """What cannot change once money moved, and clear errors on bad input."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.company
+        cls.liability_a2 = company._b2b_create_account(
+            "Cashback payable (tools)", "liability_current", True
+        )
+        cls.rebate_a2 = company._b2b_create_account(
+            "Sales rebates (tools)", "income", False
+        )
+        cls.breakage_a2 = company._b2b_create_account(
+            "Cashback breakage (tools)", "income_other", False
+        )
+        cls.journal_a2 = cls.env["account.journal"].create(
+            {
+                "name": "Loyalty (tools)",
+                "code": "LOYT",
+                "type": "general",
+                "company_id": company.id,
+            }
+        )
+
+    def _earn(self):
+        """A posted invoice earning cashback on card A, with its journal entry."""
+        invoice = self._invoice([(self.product_drill, 1, 1000.0)])
+        self.assertTrue(self._live(invoice).move_id)
+        return invoice
+
+    def test_bad_numbers_refused(self):
+        tier = self.program_a.tier_ids[0]
+        writes = (
+            (
+                "Discount",
+                lambda value: self.Program.create(
+                    {
+                        "name": "Bad",
+                        "program_type": "discount",
+                        "discount_percent": value,
+                    }
+                ),
+            ),
+            (
+                "Minimum Order",
+                lambda value: self.program_stamp.write({"stamp_min_amount": value}),
+            ),
+            (
+                "Stamps Required",
+                lambda value: self.program_stamp.write({"stamps_required": value}),
+            ),
+            (
+                "Spend Threshold",
+                lambda value: self.env["loyalty.b2b.tier"].create(
+                    {
+                        "program_id": self.program_a.id,
+                        "name": "Bad",
+                        "min_amount": value,
+                    }
+                ),
+            ),
+            ("Discount", lambda value: tier.write({"discount_percent": value})),
+            ("Cashback", lambda value: tier.write({"cashback_percent": value})),
+            (
+                "Cashback",
+                lambda value: self.Program.create(
+                    {
+                        "name": "Bad",
+                        "program_type": "cashback",
+                        "tier_ids": [
+                            Command.create({"name": "Bad", "cashback_percent": value})
+                        ],
+                    }
+                ),
+            ),
+            (
+                "Qualifying Spend",
+                lambda value: self.card_a.write({"spent_amount": value}),
+            ),
+            (
+                "Qualifying Spend",
+                lambda value: self._create_card(
+                    self.program_discount, spent_amount=value
+                ),
+            ),
+        )
+        for label, write in writes:
+            for value in BAD_NUMBERS:
+                with (
+                    self.subTest(label=label, value=value),
+                    self.assertRaisesRegex(ValidationError, re.escape(label)),
+                ):
+                    write(value)
+        # Numbers as strings are converted by the ORM, as they always were.
+        self.program_discount.write({"discount_percent": "12.5"})
+        self.assertEqual(self.program_discount.discount_percent, 12.5)
