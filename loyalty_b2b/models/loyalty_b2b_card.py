@@ -1,4 +1,5 @@
 import bisect
+import math
 import threading
 
 from dateutil.relativedelta import relativedelta
@@ -176,6 +177,7 @@ class LoyaltyB2bCard(models.Model):
                     operator=operator,
                 )
             )
+        value = self._check_ledger_total_operand(operator, value)
         self.env["loyalty.b2b.transaction"].flush_model(["card_id", column])
         return [
             (
@@ -190,10 +192,31 @@ class LoyaltyB2bCard(models.Model):
                         HAVING COALESCE(SUM(entry.%s), 0) %s %s)""",
                     SQL.identifier(column),
                     SQL(operator),
-                    value or 0,
+                    value,
                 ),
             )
         ]
+
+    def _check_ledger_total_operand(self, operator, value):
+        """The number a ledger total is compared with: a finite int or float;
+        for ``=`` and ``!=`` also False or None, meaning 0. Anything else
+        (texts, booleans, lists, NaN, infinities) gets a clear error instead of
+        a database one."""
+        if operator in ("=", "!=") and (value is None or value is False):
+            return 0
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
+            raise UserError(
+                self.env._(
+                    "The cashback balance and the stamps of cards are compared "
+                    "with a number, not %(value)s.",
+                    value=repr(value),
+                )
+            )
+        return value
 
     def _search_is_stamp_reward_ready(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

@@ -1,7 +1,7 @@
 import re
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .test_cashback_common import CashbackCommon
@@ -109,3 +109,30 @@ class TestGuardConfig(CashbackCommon):
         # Numbers as strings are converted by the ORM, as they always were.
         self.program_discount.write({"discount_percent": "12.5"})
         self.assertEqual(self.program_discount.discount_percent, 12.5)
+
+    def test_ledger_total_search_operands(self):
+        self._earn()
+        for fname in ("cashback_balance", "stamp_count"):
+            for operator, value in (
+                (">", "abc"),
+                (">", "5"),
+                (">", None),
+                (">", False),
+                (">", True),
+                ("<=", [1]),
+                (">=", NAN),
+                ("<", INF),
+                ("=", "abc"),
+                ("!=", -INF),
+                ("=", True),
+                ("in", [0]),
+            ):
+                with (
+                    self.subTest(fname=fname, operator=operator, value=value),
+                    self.assertRaises(UserError),
+                ):
+                    self.Card.search([(fname, operator, value)])
+        self.assertIn(self.card_a, self.Card.search([("cashback_balance", ">", 19.5)]))
+        self.assertIn(self.card_a, self.Card.search([("cashback_balance", "!=", None)]))
+        self.assertIn(self.card_b, self.Card.search([("cashback_balance", "=", False)]))
+        self.assertIn(self.card_a, self.Card.search([("stamp_count", "=", 0)]))
