@@ -328,6 +328,7 @@ class LoyaltyB2bCard(models.Model):
                 .browse(vals["partner_id"])
                 .commercial_partner_id.id
             )
+        self._check_ledger_frozen_fields(vals)
         if {"state", "program_id", "partner_id"} & vals.keys():
             self._check_no_other_active_card(
                 [
@@ -345,6 +346,33 @@ class LoyaltyB2bCard(models.Model):
         if vals.get("state") == "active":
             self._b2b_recompute_tiers()
         return res
+
+    def _check_ledger_frozen_fields(self, vals):
+        """Refuse to give a card with ledger entries another customer or
+        program: its entries (and their journal entries) would stay with the
+        old ones."""
+        fnames = [fname for fname in ("partner_id", "program_id") if fname in vals]
+        changed = self.filtered(
+            lambda card: any(card[fname].id != vals[fname] for fname in fnames)
+        )
+        if not changed:
+            return
+        # sudo: every entry counts, also those of companies the user cannot read.
+        with_entries = (
+            self.env["loyalty.b2b.transaction"]
+            .sudo()
+            ._read_group([("card_id", "in", changed.ids)], ["card_id"])
+        )
+        if with_entries:
+            card = with_entries[0][0].sudo(False)
+            raise UserError(
+                self.env._(
+                    "Card %(card)s already has ledger entries: its customer and "
+                    "program can no longer change. Block it and issue a new card "
+                    "instead.",
+                    card=card.display_name,
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_ledger(self):

@@ -1,5 +1,5 @@
 from odoo import Command, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, ormcache
 
 from .number_checks import check_finite_values
@@ -340,6 +340,7 @@ class LoyaltyB2bProgram(models.Model):
 
     def write(self, vals):
         check_finite_values(self, [vals])
+        self._check_company_frozen(vals)
         if AUTO_ENROLL_FIELDS & vals.keys():
             self.env.registry.clear_cache()
         return super().write(vals)
@@ -348,6 +349,32 @@ class LoyaltyB2bProgram(models.Model):
         if any(self.mapped("auto_enroll")):
             self.env.registry.clear_cache()
         return super().unlink()
+
+    def _check_company_frozen(self, vals):
+        """Refuse to move a program with cards to another company: the cards
+        would follow, their ledger entries and journal entries would not."""
+        if "company_id" not in vals:
+            return
+        moving = self.filtered(
+            lambda program: program.company_id.id != vals["company_id"]
+        )
+        if not moving:
+            return
+        # sudo: every card counts, also those the user cannot read.
+        with_cards = (
+            self.env["loyalty.b2b.card"]
+            .sudo()
+            ._read_group([("program_id", "in", moving.ids)], ["program_id"])
+        )
+        if with_cards:
+            raise UserError(
+                self.env._(
+                    "Program %(program)s already has cards: its company can no "
+                    "longer change. Create a program in the other company "
+                    "instead.",
+                    program=with_cards[0][0].display_name,
+                )
+            )
 
     @api.model
     def _get_auto_enroll_programs(self, companies):

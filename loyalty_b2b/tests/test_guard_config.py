@@ -3,6 +3,7 @@ import re
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .test_cashback_common import CashbackCommon
 
@@ -42,6 +43,63 @@ class TestGuardConfig(CashbackCommon):
         invoice = self._invoice([(self.product_drill, 1, 1000.0)])
         self.assertTrue(self._live(invoice).move_id)
         return invoice
+
+    def test_program_company_frozen_with_cards(self):
+        card = self._create_card(self.program_discount)
+        card.action_block()
+        with self.assertRaisesRegex(UserError, "Dealer 10%.*already has cards"):
+            self.program_discount.company_id = self.company_b
+        self.assertEqual(card.company_id, self.company)
+        # The same company written again is no change.
+        self.program_discount.write({"company_id": self.company.id})
+        # A program without cards may still move, with the new company's
+        # default journal and accounts.
+        self.program_accumulative.company_id = self.company_b
+        self.assertEqual(
+            self.program_accumulative.liability_account_id,
+            self.company_b.b2b_liability_account_id,
+        )
+
+    def test_card_frozen_with_ledger(self):
+        self._earn()
+        program_a2 = self.Program.create(
+            {"name": "Tools cashback 2", "program_type": "cashback"}
+        )
+        card_name = re.escape(self.card_a.name)
+        for fname, value in (
+            ("partner_id", self.other_customer),
+            ("program_id", program_a2),
+        ):
+            with (
+                self.subTest(fname=fname),
+                self.assertRaisesRegex(UserError, f"{card_name}.*ledger entries"),
+            ):
+                self.card_a[fname] = value
+        # A contact of its company is its company: no change.
+        self.card_a.partner_id = self.contact
+        self.assertEqual(self.card_a.partner_id, self.customer)
+        # A card without entries may still change hands.
+        card = self._create_card(self.program_discount)
+        card.partner_id = self.other_customer
+        self.assertEqual(card.partner_id, self.other_customer)
+
+    def test_card_frozen_with_ledger_of_another_company(self):
+        """Entries the user cannot read (written while the card's program
+        belonged to another company) freeze the card too."""
+        entry = self._live(self._earn())
+        # Such entries can no longer be made: simulate one.
+        self.env.cr.execute(
+            SQL(
+                "UPDATE loyalty_b2b_transaction SET company_id = %s WHERE id = %s",
+                self.company_b.id,
+                entry.id,
+            )
+        )
+        self.env.invalidate_all()
+        card = self.card_a.with_context(allowed_company_ids=self.company.ids)
+        self.assertFalse(card.transaction_ids)
+        with self.assertRaisesRegex(UserError, "ledger entries"):
+            card.partner_id = self.other_customer
 
     def test_bad_numbers_refused(self):
         tier = self.program_a.tier_ids[0]
