@@ -11,6 +11,13 @@ AUTO_ENROLL_FIELDS = {"auto_enroll", "active", "company_id", "sequence"}
 REBATE_ACCOUNT_TYPES = ("income", "income_other", "expense", "expense_direct_cost")
 LIABILITY_ACCOUNT_TYPES = ("liability_current",)
 BREAKAGE_ACCOUNT_TYPES = ("income", "income_other")
+# What the journal entries of a cashback program were posted with.
+ACCOUNTING_FIELDS = (
+    "journal_id",
+    "rebate_account_id",
+    "liability_account_id",
+    "breakage_account_id",
+)
 
 
 class LoyaltyB2bProgram(models.Model):
@@ -341,6 +348,7 @@ class LoyaltyB2bProgram(models.Model):
     def write(self, vals):
         check_finite_values(self, [vals])
         self._check_company_frozen(vals)
+        self._check_accounting_frozen(vals)
         if AUTO_ENROLL_FIELDS & vals.keys():
             self.env.registry.clear_cache()
         return super().write(vals)
@@ -375,6 +383,66 @@ class LoyaltyB2bProgram(models.Model):
                     program=with_cards[0][0].display_name,
                 )
             )
+
+    def _check_accounting_frozen(self, vals):
+        """Refuse to change the journal or an account of a program once journal
+        entries were posted for it (setting one that was empty is allowed):
+        reversals, expiries and the liability report go on with the ones its
+        entries used. A change of company would recompute them all."""
+        fnames = [fname for fname in ACCOUNTING_FIELDS if fname in vals]
+        changed = {}
+        for program in self:
+            if "company_id" in vals and program.company_id.id != vals["company_id"]:
+                changed[program.id] = ["company_id", *ACCOUNTING_FIELDS]
+                continue
+            program_fnames = [
+                fname
+                for fname in fnames
+                if program[fname] and program[fname].id != vals[fname]
+            ]
+            if program_fnames:
+                changed[program.id] = program_fnames
+        posted = self.browse(changed)._get_programs_with_entries()
+        if posted:
+            program = posted[0]
+            raise UserError(
+                self.env._(
+                    "Journal entries were already posted for program %(program)s: "
+                    "its %(fields)s can no longer change. To use others, create "
+                    "a new program and move the customers' cards and balances to "
+                    "it by adjustments.",
+                    program=program.display_name,
+                    fields=", ".join(
+                        self._fields[fname]._description_string(self.env)
+                        for fname in changed[program.id]
+                    ),
+                )
+            )
+
+    def _get_programs_with_entries(self):
+        """Those of these programs for which journal entries exist: posted by
+        the ledger, or referenced by its entries."""
+        if not self:
+            return self
+        # sudo: every journal entry counts, whoever writes the program; the
+        # search is limited to these programs.
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group([("b2b_program_id", "in", self.ids)], ["b2b_program_id"])
+        )
+        entries = (
+            self.env["loyalty.b2b.transaction"]
+            .sudo()
+            ._read_group(
+                [("program_id", "in", self.ids), ("move_id", "!=", False)],
+                ["program_id"],
+            )
+        )
+        return self.browse(
+            {program.id for (program,) in moves}
+            | {program.id for (program,) in entries}
+        )
 
     @api.model
     def _get_auto_enroll_programs(self, companies):

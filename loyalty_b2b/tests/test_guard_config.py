@@ -60,6 +60,69 @@ class TestGuardConfig(CashbackCommon):
             self.company_b.b2b_liability_account_id,
         )
 
+    def test_program_accounts_frozen_after_entries(self):
+        self._earn()
+        for fname, value in (
+            ("journal_id", self.journal_a2),
+            ("rebate_account_id", self.rebate_a2),
+            ("liability_account_id", self.liability_a2),
+            ("breakage_account_id", self.breakage_a2),
+            ("breakage_account_id", self.env["account.account"]),
+        ):
+            with (
+                self.subTest(fname=fname, value=value.display_name),
+                self.assertRaisesRegex(UserError, "Tools cashback.*new program"),
+            ):
+                self.program_a[fname] = value
+        self.assertEqual(self.program_a.liability_account_id, self.liability_a)
+        # Writing the values it has, or other settings, is allowed.
+        self.program_a.write(
+            {
+                "journal_id": self.program_a.journal_id.id,
+                "liability_account_id": self.liability_a.id,
+                "cashback_validity_months": 6,
+            }
+        )
+
+    def test_program_empty_account_may_be_set_later(self):
+        self.program_a.breakage_account_id = False
+        self._earn()
+        self.program_a.breakage_account_id = self.breakage_a2
+        self.assertEqual(self.program_a.breakage_account_id, self.breakage_a2)
+        with self.assertRaisesRegex(UserError, "Tools cashback"):
+            self.program_a.breakage_account_id = self.breakage_a
+
+    def test_program_with_entries_but_no_cards_keeps_company(self):
+        program = self.Program.create(
+            {"name": "Lone cashback", "program_type": "cashback"}
+        )
+        move = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": program.journal_id.id,
+                "date": "2019-01-15",
+                "b2b_program_id": program.id,
+                "line_ids": [
+                    Command.create(
+                        {"account_id": program.rebate_account_id.id, "debit": 5.0}
+                    ),
+                    Command.create(
+                        {
+                            "account_id": program.liability_account_id.id,
+                            "partner_id": self.customer.id,
+                            "credit": 5.0,
+                        }
+                    ),
+                ],
+            }
+        )
+        move.action_post()
+        self.assertFalse(program.card_ids)
+        with self.assertRaisesRegex(UserError, "Lone cashback.*new program"):
+            program.company_id = self.company_b
+        self.assertEqual(program.company_id, self.company)
+        self.assertEqual(program.liability_account_id, move.line_ids[1].account_id)
+
     def test_card_frozen_with_ledger(self):
         self._earn()
         program_a2 = self.Program.create(
