@@ -11,13 +11,9 @@ AUTO_ENROLL_FIELDS = {"auto_enroll", "active", "company_id", "sequence"}
 REBATE_ACCOUNT_TYPES = ("income", "income_other", "expense", "expense_direct_cost")
 LIABILITY_ACCOUNT_TYPES = ("liability_current",)
 BREAKAGE_ACCOUNT_TYPES = ("income", "income_other")
+ACCOUNT_FIELDS = ("rebate_account_id", "liability_account_id", "breakage_account_id")
 # What the journal entries of a cashback program were posted with.
-ACCOUNTING_FIELDS = (
-    "journal_id",
-    "rebate_account_id",
-    "liability_account_id",
-    "breakage_account_id",
-)
+ACCOUNTING_FIELDS = ("journal_id", *ACCOUNT_FIELDS)
 
 
 class LoyaltyB2bProgram(models.Model):
@@ -160,11 +156,7 @@ class LoyaltyB2bProgram(models.Model):
         # Defaults come from the company settings; a program may override them.
         for program in self:
             company = program.company_id
-            for fname in (
-                "rebate_account_id",
-                "liability_account_id",
-                "breakage_account_id",
-            ):
+            for fname in ACCOUNT_FIELDS:
                 account = program[fname]
                 if not account or company not in account.company_ids:
                     program[fname] = company["b2b_" + fname]
@@ -336,6 +328,40 @@ class LoyaltyB2bProgram(models.Model):
                     account=liability.display_name,
                 )
             )
+
+    def _check_b2b_program_accounts(self):
+        """Check the accounts of these programs again, naming the program: the
+        accounts themselves changed (type, reconciliation, companies)."""
+        for program in self:
+            try:
+                self._check_b2b_accounting_types(
+                    program.company_id,
+                    program.journal_id,
+                    program.rebate_account_id,
+                    program.liability_account_id,
+                    program.breakage_account_id,
+                )
+            except ValidationError as error:
+                raise ValidationError(
+                    self.env._(
+                        "This change breaks program %(program)s. %(reason)s",
+                        program=program.display_name,
+                        reason=error.args[0],
+                    )
+                ) from error
+            for fname in ACCOUNT_FIELDS:
+                account = program[fname]
+                if account and program.company_id not in account.company_ids:
+                    raise ValidationError(
+                        self.env._(
+                            "Account %(account)s is used by program %(program)s: "
+                            "it must stay available in the program's company "
+                            "%(company)s.",
+                            account=account.display_name,
+                            program=program.display_name,
+                            company=program.company_id.display_name,
+                        )
+                    )
 
     @api.model_create_multi
     def create(self, vals_list):

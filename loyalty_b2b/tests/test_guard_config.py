@@ -164,6 +164,38 @@ class TestGuardConfig(CashbackCommon):
         with self.assertRaisesRegex(UserError, "ledger entries"):
             card.partner_id = self.other_customer
 
+    def test_account_changes_recheck_programs(self):
+        self.program_a.write(
+            {
+                "liability_account_id": self.liability_a2.id,
+                "rebate_account_id": self.rebate_a2.id,
+                "breakage_account_id": self.breakage_a2.id,
+            }
+        )
+        # A code in company B, that the account may move there.
+        self.rebate_a2.with_company(self.company_b).code = "219901"
+        for account, vals, reason in (
+            (self.liability_a2, {"reconcile": False}, "reconciliation"),
+            (self.liability_a2, {"account_type": "income"}, "liability"),
+            (self.rebate_a2, {"account_type": "asset_current"}, "income or expense"),
+            (self.breakage_a2, {"account_type": "expense"}, "income account"),
+            (
+                self.rebate_a2,
+                {"company_ids": [Command.set(self.company_b.ids)]},
+                "company",
+            ),
+        ):
+            with (
+                self.subTest(account=account.name, vals=vals),
+                self.assertRaisesRegex(ValidationError, f"Tools cashback.*{reason}"),
+                self.env.cr.savepoint(),
+            ):
+                account.write(vals)
+        # Changes that keep the program's rules hold, in one batch.
+        (self.rebate_a2 | self.breakage_a2).write({"account_type": "income_other"})
+        self.rebate_a2.account_type = "expense"
+        self.assertEqual(self.program_a.rebate_account_id.account_type, "expense")
+
     def test_bad_numbers_refused(self):
         tier = self.program_a.tier_ids[0]
         writes = (
