@@ -196,6 +196,24 @@ class TestGuardConfig(CashbackCommon):
         self.rebate_a2.account_type = "expense"
         self.assertEqual(self.program_a.rebate_account_id.account_type, "expense")
 
+    def test_products_of_programs_kept(self):
+        product = self.product_training  # reward of the stamp program
+        for records in (product, product.product_tmpl_id):
+            with self.subTest(model=records._name):
+                with self.assertRaisesRegex(UserError, "Stamps"):
+                    records.action_archive()
+                with self.assertRaisesRegex(UserError, "Stamps"):
+                    records.unlink()
+        self.assertTrue(product.active)
+        self.assertEqual(self.program_stamp.stamp_reward_product_id, product)
+        with self.assertRaisesRegex(UserError, "Tools cashback"):
+            self.redemption_product.active = False
+        # A product no program uses may go.
+        self.product_paper.action_archive()
+        self.assertFalse(self.product_paper.active)
+        self.product_paper.product_tmpl_id.unlink()
+        self.assertFalse(self.product_paper.exists())
+
     def test_bad_numbers_refused(self):
         tier = self.program_a.tier_ids[0]
         writes = (
