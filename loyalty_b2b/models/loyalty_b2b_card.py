@@ -1,7 +1,10 @@
 import bisect
 import math
+import re
 import threading
+from contextlib import contextmanager
 
+import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -11,6 +14,8 @@ from odoo.tools import SQL, float_round, split_every
 from .number_checks import check_finite_values
 
 CARD_SEQUENCE_CODE = "loyalty.b2b.card"
+# Unique index of the active cards of a program and company (see init()).
+ACTIVE_CARD_INDEX = "loyalty_b2b_card_active_program_partner_uniq"
 # Program types whose cards have tiers decided by the company's spend.
 TIERED_PROGRAM_TYPES = ("accumulative", "cashback")
 # Cards per transaction of the nightly tier recomputation.
@@ -116,7 +121,7 @@ class LoyaltyB2bCard(models.Model):
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (program_id, partner_id) "
                 "WHERE state = 'active'",
-                SQL.identifier("loyalty_b2b_card_active_program_partner_uniq"),
+                SQL.identifier(ACTIVE_CARD_INDEX),
                 SQL.identifier(self._table),
             )
         )
@@ -258,17 +263,47 @@ class LoyaltyB2bCard(models.Model):
         for pair in pairs:
             card = taken.get(pair)
             if card or pair in seen:
-                program = self.env["loyalty.b2b.program"].browse(pair[0])
-                partner = self.env["res.partner"].browse(pair[1])
-                raise ValidationError(
-                    self.env._(
-                        "%(partner)s already has an active card of program "
-                        "%(program)s.",
-                        partner=partner.display_name,
-                        program=program.display_name,
-                    )
-                )
+                raise self._get_active_card_exists_error(*pair)
             seen.add(pair)
+
+    def _get_active_card_exists_error(self, program_id, partner_id):
+        """The error saying that the company ``partner_id`` already holds an
+        active card of the program ``program_id``."""
+        program = self.env["loyalty.b2b.program"].browse(program_id)
+        partner = self.env["res.partner"].browse(partner_id)
+        return ValidationError(
+            self.env._(
+                "%(partner)s already has an active card of program %(program)s.",
+                partner=partner.display_name,
+                program=program.display_name,
+            )
+        )
+
+    @contextmanager
+    def _b2b_guard_active_card_index(self, pairs):
+        """Write active cards (the ``(program id, partner id)`` ``pairs``) in a
+        savepoint, and turn a violation of the unique index on active cards into
+        the error of _check_no_other_active_card.
+
+        That check cannot see a card that another transaction issued and has not
+        committed yet: the database's unique index then makes this transaction
+        wait for the other one and fails it once the other commits.
+        """
+        if not pairs:
+            yield
+            return
+        try:
+            with self.env.cr.savepoint():
+                yield
+                # The UPDATEs of write() are delayed: run them in the savepoint.
+                self.flush_model(["state", "program_id", "partner_id"])
+        except psycopg2.errors.UniqueViolation as error:
+            if error.diag.constraint_name != ACTIVE_CARD_INDEX:
+                raise
+            # "Key (program_id, partner_id)=(7, 17) already exists."
+            match = re.search(r"=\((\d+), ?(\d+)\)", error.diag.message_detail or "")
+            pair = tuple(map(int, match.groups())) if match else pairs[0]
+            raise self._get_active_card_exists_error(*pair) from None
 
     @api.constrains("program_id", "partner_id")
     def _check_partner_eligible(self):
@@ -309,14 +344,14 @@ class LoyaltyB2bCard(models.Model):
                     .company_id
                 )
                 vals["name"] = self._get_card_sequence(company).next_by_id()
-        self._check_no_other_active_card(
-            [
-                (vals.get("program_id"), vals.get("partner_id"))
-                for vals in vals_list
-                if vals.get("state", "active") == "active"
-            ]
-        )
-        cards = super().create(vals_list)
+        active_pairs = [
+            (vals.get("program_id"), vals.get("partner_id"))
+            for vals in vals_list
+            if vals.get("state", "active") == "active"
+        ]
+        self._check_no_other_active_card(active_pairs)
+        with self._b2b_guard_active_card_index(active_pairs):
+            cards = super().create(vals_list)
         cards._b2b_recompute_tiers(initial=True)
         return cards
 
@@ -329,18 +364,19 @@ class LoyaltyB2bCard(models.Model):
                 .commercial_partner_id.id
             )
         self._check_ledger_frozen_fields(vals)
+        active_pairs = []
         if {"state", "program_id", "partner_id"} & vals.keys():
-            self._check_no_other_active_card(
-                [
-                    (
-                        vals.get("program_id", card.program_id.id),
-                        vals.get("partner_id", card.partner_id.id),
-                    )
-                    for card in self
-                    if vals.get("state", card.state) == "active"
-                ]
-            )
-        res = super().write(vals)
+            active_pairs = [
+                (
+                    vals.get("program_id", card.program_id.id),
+                    vals.get("partner_id", card.partner_id.id),
+                )
+                for card in self
+                if vals.get("state", card.state) == "active"
+            ]
+            self._check_no_other_active_card(active_pairs)
+        with self._b2b_guard_active_card_index(active_pairs):
+            res = super().write(vals)
         if "spent_amount" in vals and "tier_id" not in vals:
             self._b2b_apply_written_spend()
         if vals.get("state") == "active":

@@ -1,9 +1,11 @@
 import re
+import threading
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
-from odoo.tools import SQL
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tools import SQL, mute_logger
 
 from .test_cashback_common import CashbackCommon
 
@@ -307,3 +309,91 @@ class TestGuardConfig(CashbackCommon):
         self.assertIn(self.card_a, self.Card.search([("cashback_balance", "!=", None)]))
         self.assertIn(self.card_b, self.Card.search([("cashback_balance", "=", False)]))
         self.assertIn(self.card_a, self.Card.search([("stamp_count", "=", 0)]))
+
+
+@tagged("post_install", "-at_install")
+class TestCardConcurrency(BaseCase):
+    """Two clients issuing the same card at once, in two real transactions:
+    the second gets the same clear error as when the first had committed."""
+
+    def setUp(self):
+        super().setUp()
+        self.registry = Registry(get_db_name())
+        self.addCleanup(self._cleanup)
+        self.ids = {}
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            partner = env["res.partner"].create(
+                {"name": "Concurrent Enrolee", "is_company": True}
+            )
+            program = env["loyalty.b2b.program"].create(
+                {"name": "Concurrent Discount", "discount_percent": 5}
+            )
+            self.ids.update(partner=partner.id, program=program.id)
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def _cleanup(self):
+        if not self.ids:
+            return
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            env["loyalty.b2b.card"].search(
+                [("program_id", "=", self.ids["program"])]
+            ).unlink()
+            env["loyalty.b2b.program"].browse(self.ids["program"]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def _create_card(self, cr):
+        return self._env(cr)["loyalty.b2b.card"].create(
+            {"program_id": self.ids["program"], "partner_id": self.ids["partner"]}
+        )
+
+    @mute_logger("odoo.sql_db")
+    def test_same_card_issued_at_once(self):
+        outcome = {}
+        with (
+            self.registry.cursor() as cr_first,
+            self.registry.cursor() as cr_second,
+        ):
+            self._create_card(cr_first)
+            cr_second.execute("SELECT pg_backend_pid()")
+            second_pid = cr_second.fetchone()[0]
+
+            def issue_second():
+                try:
+                    self._create_card(cr_second)
+                except Exception as error:  # noqa: BLE001 - checked below
+                    outcome["error"] = error
+
+            thread = threading.Thread(target=issue_second)
+            thread.start()
+            try:
+                # Wait until the second transaction waits for the first one on
+                # the unique index: it already checked (and saw no card).
+                for _attempt in range(200):
+                    cr_first.execute("SELECT pg_blocking_pids(%s)", [second_pid])
+                    if cr_first.fetchone()[0] or not thread.is_alive():
+                        break
+                    thread.join(0.05)
+                else:
+                    self.fail("The second card was not blocked by the first one.")
+            finally:
+                cr_first.commit()
+                thread.join(30)
+            self.assertFalse(thread.is_alive())
+            cr_second.rollback()
+        self.assertIsInstance(outcome.get("error"), ValidationError)
+        self.assertEqual(
+            outcome["error"].args[0],
+            "Concurrent Enrolee already has an active card of program "
+            "Concurrent Discount.",
+        )
+        with self.registry.cursor() as cr:
+            self.assertEqual(
+                self._env(cr)["loyalty.b2b.card"].search_count(
+                    [("program_id", "=", self.ids["program"])]
+                ),
+                1,
+            )
