@@ -1,8 +1,17 @@
+import re
+from contextlib import contextmanager
+
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from .number_checks import check_finite_values, is_finite_number
+
 CARD_SEQUENCE_CODE = "loyalty.b2b.card"
+# Unique index of the active cards of a program and company (see init()).
+ACTIVE_CARD_INDEX = "loyalty_b2b_card_active_program_partner_uniq"
 
 
 class LoyaltyB2bCard(models.Model):
@@ -104,7 +113,7 @@ class LoyaltyB2bCard(models.Model):
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (program_id, partner_id) "
                 "WHERE state = 'active'",
-                SQL.identifier("loyalty_b2b_card_active_program_partner_uniq"),
+                SQL.identifier(ACTIVE_CARD_INDEX),
                 SQL.identifier(self._table),
             )
         )
@@ -169,6 +178,7 @@ class LoyaltyB2bCard(models.Model):
                     operator=operator,
                 )
             )
+        value = self._check_ledger_total_operand(operator, value)
         self.env["loyalty.b2b.transaction"].flush_model(["card_id", column])
         return [
             (
@@ -183,10 +193,27 @@ class LoyaltyB2bCard(models.Model):
                         HAVING COALESCE(SUM(entry.%s), 0) %s %s)""",
                     SQL.identifier(column),
                     SQL(operator),
-                    value or 0,
+                    value,
                 ),
             )
         ]
+
+    def _check_ledger_total_operand(self, operator, value):
+        """The number a ledger total is compared with: a finite int or float;
+        for ``=`` and ``!=`` also False or None, meaning 0. Anything else
+        (texts, booleans, lists, NaN, infinities) gets a clear error instead of
+        a database one."""
+        if operator in ("=", "!=") and (value is None or value is False):
+            return 0
+        if not is_finite_number(value):
+            raise UserError(
+                self.env._(
+                    "The cashback balance and the stamps of cards are compared "
+                    "with a number, not %(value)s.",
+                    value=repr(value),
+                )
+            )
+        return value
 
     def _search_is_stamp_reward_ready(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
@@ -228,17 +255,47 @@ class LoyaltyB2bCard(models.Model):
         for pair in pairs:
             card = taken.get(pair)
             if card or pair in seen:
-                program = self.env["loyalty.b2b.program"].browse(pair[0])
-                partner = self.env["res.partner"].browse(pair[1])
-                raise ValidationError(
-                    self.env._(
-                        "%(partner)s already has an active card of program "
-                        "%(program)s.",
-                        partner=partner.display_name,
-                        program=program.display_name,
-                    )
-                )
+                raise self._get_active_card_exists_error(*pair)
             seen.add(pair)
+
+    def _get_active_card_exists_error(self, program_id, partner_id):
+        """The error saying that the company ``partner_id`` already holds an
+        active card of the program ``program_id``."""
+        program = self.env["loyalty.b2b.program"].browse(program_id)
+        partner = self.env["res.partner"].browse(partner_id)
+        return ValidationError(
+            self.env._(
+                "%(partner)s already has an active card of program %(program)s.",
+                partner=partner.display_name,
+                program=program.display_name,
+            )
+        )
+
+    @contextmanager
+    def _guard_active_card_index(self, pairs):
+        """Write active cards (the ``(program id, partner id)`` ``pairs``) in a
+        savepoint, and turn a violation of the unique index on active cards into
+        the error of _check_no_other_active_card.
+
+        That check cannot see a card that another transaction issued and has not
+        committed yet: the database's unique index then makes this transaction
+        wait for the other one and fails it once the other commits.
+        """
+        if not pairs:
+            yield
+            return
+        try:
+            with self.env.cr.savepoint():
+                yield
+                # The UPDATEs of write() are delayed: run them in the savepoint.
+                self.flush_model(["state", "program_id", "partner_id"])
+        except psycopg2.errors.UniqueViolation as error:
+            if error.diag.constraint_name != ACTIVE_CARD_INDEX:
+                raise
+            # "Key (program_id, partner_id)=(7, 17) already exists."
+            match = re.search(r"=\((\d+), ?(\d+)\)", error.diag.message_detail or "")
+            pair = tuple(map(int, match.groups())) if match else pairs[0]
+            raise self._get_active_card_exists_error(*pair) from None
 
     @api.constrains("program_id", "partner_id")
     def _check_partner_eligible(self):
@@ -255,6 +312,7 @@ class LoyaltyB2bCard(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_finite_values(self, vals_list)
         partners = self.env["res.partner"].browse(
             [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
         )
@@ -278,41 +336,71 @@ class LoyaltyB2bCard(models.Model):
                     .company_id
                 )
                 vals["name"] = self._get_card_sequence(company).next_by_id()
-        self._check_no_other_active_card(
-            [
-                (vals.get("program_id"), vals.get("partner_id"))
-                for vals in vals_list
-                if vals.get("state", "active") == "active"
-            ]
-        )
-        cards = super().create(vals_list)
+        active_pairs = [
+            (vals.get("program_id"), vals.get("partner_id"))
+            for vals in vals_list
+            if vals.get("state", "active") == "active"
+        ]
+        self._check_no_other_active_card(active_pairs)
+        with self._guard_active_card_index(active_pairs):
+            cards = super().create(vals_list)
         cards._recompute_tiers(initial=True)
         return cards
 
     def write(self, vals):
+        check_finite_values(self, [vals])
         if vals.get("partner_id"):
             vals["partner_id"] = (
                 self.env["res.partner"]
                 .browse(vals["partner_id"])
                 .commercial_partner_id.id
             )
+        self._check_ledger_frozen_fields(vals)
+        active_pairs = []
         if {"state", "program_id", "partner_id"} & vals.keys():
-            self._check_no_other_active_card(
-                [
-                    (
-                        vals.get("program_id", card.program_id.id),
-                        vals.get("partner_id", card.partner_id.id),
-                    )
-                    for card in self
-                    if vals.get("state", card.state) == "active"
-                ]
-            )
-        res = super().write(vals)
+            active_pairs = [
+                (
+                    vals.get("program_id", card.program_id.id),
+                    vals.get("partner_id", card.partner_id.id),
+                )
+                for card in self
+                if vals.get("state", card.state) == "active"
+            ]
+            self._check_no_other_active_card(active_pairs)
+        with self._guard_active_card_index(active_pairs):
+            res = super().write(vals)
         if "spent_amount" in vals and "tier_id" not in vals:
             self._apply_written_spend()
         if vals.get("state") == "active":
             self._recompute_tiers()
         return res
+
+    def _check_ledger_frozen_fields(self, vals):
+        """Refuse to give a card with ledger entries another customer or
+        program: its entries (and their journal entries) would stay with the
+        old ones."""
+        fnames = [fname for fname in ("partner_id", "program_id") if fname in vals]
+        changed = self.filtered(
+            lambda card: any(card[fname].id != vals[fname] for fname in fnames)
+        )
+        if not changed:
+            return
+        # sudo: every entry counts, also those of companies the user cannot read.
+        with_entries = (
+            self.env["loyalty.b2b.transaction"]
+            .sudo()
+            ._read_group([("card_id", "in", changed.ids)], ["card_id"])
+        )
+        if with_entries:
+            card = with_entries[0][0].sudo(False)
+            raise UserError(
+                self.env._(
+                    "Card %(card)s already has ledger entries: its customer and "
+                    "program can no longer change. Block it and issue a new card "
+                    "instead.",
+                    card=card.display_name,
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_ledger(self):

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, ormcache
+
+from .number_checks import check_finite_values
 
 # Fields that decide which programs enrol companies automatically, and in
 # which order (cached).
@@ -9,6 +11,9 @@ AUTO_ENROLL_FIELDS = {"auto_enroll", "active", "company_id", "sequence"}
 REBATE_ACCOUNT_TYPES = ("income", "income_other", "expense", "expense_direct_cost")
 LIABILITY_ACCOUNT_TYPES = ("liability_current",)
 BREAKAGE_ACCOUNT_TYPES = ("income", "income_other")
+ACCOUNT_FIELDS = ("rebate_account_id", "liability_account_id", "breakage_account_id")
+# What the journal entries of a cashback program were posted with.
+ACCOUNTING_FIELDS = ("journal_id", *ACCOUNT_FIELDS)
 
 
 class LoyaltyB2bProgram(models.Model):
@@ -151,11 +156,7 @@ class LoyaltyB2bProgram(models.Model):
         # Defaults come from the company settings; a program may override them.
         for program in self:
             company = program.company_id
-            for fname in (
-                "rebate_account_id",
-                "liability_account_id",
-                "breakage_account_id",
-            ):
+            for fname in ACCOUNT_FIELDS:
                 account = program[fname]
                 if not account or company not in account.company_ids:
                     program[fname] = company["b2b_" + fname]
@@ -326,14 +327,52 @@ class LoyaltyB2bProgram(models.Model):
                 )
             )
 
+    def _check_b2b_program_accounts(self):
+        """Check the accounts of these programs again, naming the program: the
+        accounts themselves changed (type, reconciliation, companies)."""
+        for program in self:
+            try:
+                self._check_accounting_types(
+                    program.company_id,
+                    program.journal_id,
+                    program.rebate_account_id,
+                    program.liability_account_id,
+                    program.breakage_account_id,
+                )
+            except ValidationError as error:
+                raise ValidationError(
+                    self.env._(
+                        "This change breaks program %(program)s. %(reason)s",
+                        program=program.display_name,
+                        reason=error.args[0],
+                    )
+                ) from error
+            for fname in ACCOUNT_FIELDS:
+                account = program[fname]
+                if account and program.company_id not in account.company_ids:
+                    raise ValidationError(
+                        self.env._(
+                            "Account %(account)s is used by program %(program)s: "
+                            "it must stay available in the program's company "
+                            "%(company)s.",
+                            account=account.display_name,
+                            program=program.display_name,
+                            company=program.company_id.display_name,
+                        )
+                    )
+
     @api.model_create_multi
     def create(self, vals_list):
+        check_finite_values(self, vals_list)
         programs = super().create(vals_list)
         if any(programs.mapped("auto_enroll")):
             self.env.registry.clear_cache()
         return programs
 
     def write(self, vals):
+        check_finite_values(self, [vals])
+        self._check_company_frozen(vals)
+        self._check_accounting_frozen(vals)
         if AUTO_ENROLL_FIELDS & vals.keys():
             self.env.registry.clear_cache()
         return super().write(vals)
@@ -342,6 +381,92 @@ class LoyaltyB2bProgram(models.Model):
         if any(self.mapped("auto_enroll")):
             self.env.registry.clear_cache()
         return super().unlink()
+
+    def _check_company_frozen(self, vals):
+        """Refuse to move a program with cards to another company: the cards
+        would follow, their ledger entries and journal entries would not."""
+        if "company_id" not in vals:
+            return
+        moving = self.filtered(
+            lambda program: program.company_id.id != vals["company_id"]
+        )
+        if not moving:
+            return
+        # sudo: every card counts, also those the user cannot read.
+        with_cards = (
+            self.env["loyalty.b2b.card"]
+            .sudo()
+            ._read_group([("program_id", "in", moving.ids)], ["program_id"])
+        )
+        if with_cards:
+            raise UserError(
+                self.env._(
+                    "Program %(program)s already has cards: its company can no "
+                    "longer change. Create a program in the other company "
+                    "instead.",
+                    program=with_cards[0][0].display_name,
+                )
+            )
+
+    def _check_accounting_frozen(self, vals):
+        """Refuse to change the journal or an account of a program once journal
+        entries were posted for it (setting one that was empty is allowed):
+        reversals, expiries and the liability report go on with the ones its
+        entries used. A change of company would recompute them all."""
+        fnames = [fname for fname in ACCOUNTING_FIELDS if fname in vals]
+        changed = {}
+        for program in self:
+            if "company_id" in vals and program.company_id.id != vals["company_id"]:
+                changed[program.id] = ["company_id", *ACCOUNTING_FIELDS]
+                continue
+            program_fnames = [
+                fname
+                for fname in fnames
+                if program[fname] and program[fname].id != vals[fname]
+            ]
+            if program_fnames:
+                changed[program.id] = program_fnames
+        posted = self.browse(changed)._get_programs_with_entries()
+        if posted:
+            program = posted[0]
+            raise UserError(
+                self.env._(
+                    "Journal entries were already posted for program %(program)s: "
+                    "its %(fields)s can no longer change. To use others, create "
+                    "a new program and move the customers' cards and balances to "
+                    "it by adjustments.",
+                    program=program.display_name,
+                    fields=", ".join(
+                        self._fields[fname]._description_string(self.env)
+                        for fname in changed[program.id]
+                    ),
+                )
+            )
+
+    def _get_programs_with_entries(self):
+        """Those of these programs for which journal entries exist: posted by
+        the ledger, or referenced by its entries."""
+        if not self:
+            return self
+        # sudo: every journal entry counts, whoever writes the program; the
+        # search is limited to these programs.
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group([("b2b_program_id", "in", self.ids)], ["b2b_program_id"])
+        )
+        entries = (
+            self.env["loyalty.b2b.transaction"]
+            .sudo()
+            ._read_group(
+                [("program_id", "in", self.ids), ("move_id", "!=", False)],
+                ["program_id"],
+            )
+        )
+        return self.browse(
+            {program.id for (program,) in moves}
+            | {program.id for (program,) in entries}
+        )
 
     @api.model
     def _get_auto_enroll_programs(self, companies):

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
+from .number_checks import check_finite_values
+
 
 class LoyaltyB2bTier(models.Model):
     _name = "loyalty.b2b.tier"
@@ -73,3 +75,12 @@ class LoyaltyB2bTier(models.Model):
                         )
                     )
                 previous = tier
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_finite_values(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_finite_values(self, [vals])
+        return super().write(vals)

@@ -20,3 +20,4 @@ from . import test_cashback_accounting
 from . import test_cashback_invariant
 from . import test_cashback_tour
 from . import test_i18n
+from . import test_guard_config
