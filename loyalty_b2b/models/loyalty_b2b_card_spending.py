@@ -29,7 +29,8 @@ class LoyaltyB2bCard(models.Model):
         "spending_line_ids.state",
         "spending_line_ids.price_subtotal",
         "spending_line_ids.product_uom_qty",
-        "spending_line_ids.qty_invoiced_posted",
+        "spending_line_ids.invoice_lines.parent_state",
+        "spending_line_ids.invoice_lines.price_subtotal",
         "spending_line_ids.order_id.date_order",
     )
     def _compute_cashback_available(self):
@@ -58,14 +59,20 @@ class LoyaltyB2bCard(models.Model):
         )
         committed = {}
         for line in lines:
-            if not line.product_uom_qty:
-                continue
-            open_ratio = 1.0 - line.qty_invoiced_posted / line.product_uom_qty
-            if open_ratio <= 0.0:
+            # What the line spends, less what posted invoices already booked
+            # (credit notes give it back): amounts, not quantities, so that the
+            # parts an order is invoiced in add up to the cent.
+            invoiced = sum(
+                invoice_line.price_subtotal * -invoice_line.move_id.direction_sign
+                for invoice_line in line.invoice_lines
+                if invoice_line.parent_state == "posted"
+            )
+            open_amount = invoiced - line.price_subtotal
+            if line.currency_id.compare_amounts(open_amount, 0.0) <= 0:
                 continue
             card = line.b2b_card_id
             committed[card] = committed.get(card, 0.0) + line.currency_id._convert(
-                -line.price_subtotal * open_ratio,
+                open_amount,
                 card.currency_id,
                 card.company_id,
                 line.order_id.date_order,

@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import split_every
+from odoo.tools import format_amount, split_every
 
 from .loyalty_b2b_program import REBATE_ACCOUNT_TYPES
 from .loyalty_b2b_transaction import LIVE_DOMAIN
@@ -29,10 +29,30 @@ class LoyaltyB2bTransaction(models.Model):
         card.ensure_one()
         account = account or card.program_id.rebate_account_id
         self._check_adjustment(card, amount, reason, account)
-        # Refused before anything is booked, not once the journal entry exists.
+        # Refused before anything is booked, not once the journal entry exists;
+        # what confirmed orders committed cannot be taken back either.
         self._check_balances(
             [{"card_id": card.id, "kind": "adjust", "amount": amount, "stamps": 0}]
         )
+        available = card.cashback_available
+        if amount < 0 and card.currency_id.compare_amounts(-amount, available) > 0:
+            raise UserError(
+                self.env._(
+                    "%(amount)s of cashback cannot be taken back from card "
+                    "%(card)s: only %(available)s is available (balance "
+                    "%(balance)s, of which %(committed)s is committed on confirmed "
+                    "orders).",
+                    card=card.display_name,
+                    amount=format_amount(self.env, -amount, card.currency_id),
+                    available=format_amount(self.env, available, card.currency_id),
+                    balance=format_amount(
+                        self.env, card.cashback_balance, card.currency_id
+                    ),
+                    committed=format_amount(
+                        self.env, card.cashback_committed, card.currency_id
+                    ),
+                )
+            )
         move_model = self.env["account.move"]
         date = date or fields.Date.context_today(self)
         move = move_model._b2b_create_cashback_moves(
@@ -161,8 +181,17 @@ class LoyaltyB2bTransaction(models.Model):
                     ["amount:sum"],
                 )
             )
+            # Cashback committed on confirmed orders is spent already: it
+            # consumed the oldest cashback too.
+            committed = (
+                self.env["loyalty.b2b.card"]
+                .browse([card.id for card in credits])
+                ._get_committed_cashback()
+            )
             for card, credit in credits.items():
-                amount = card.currency_id.round(credit + debits.get(card, 0.0))
+                amount = card.currency_id.round(
+                    credit + debits.get(card, 0.0) - committed.get(card, 0.0)
+                )
                 if card.currency_id.compare_amounts(amount, 0.0) > 0:
                     to_expire[card] = amount
         return to_expire

@@ -195,12 +195,33 @@ class SaleOrderLine(models.Model):
             res["b2b_card_id"] = self.b2b_card_id.id
         if self.b2b_reward_kind == "cashback":
             if "quantity" not in optional_values:
-                res["quantity"] = self.order_id._b2b_get_redemption_quantity(self)
+                res.update(self._b2b_prepare_redemption_share())
             if "account_id" not in optional_values:
                 # Spending cashback settles part of what the seller owes: the
                 # invoice itself clears the liability.
                 res["account_id"] = self.b2b_card_id.program_id.liability_account_id.id
         return res
+
+    def _b2b_prepare_redemption_share(self):
+        """Quantity and unit price of the part of this redemption line an
+        invoice made now carries (see sale.order._b2b_get_redemption_quantity).
+        The amount is the line's total at the share invoiced so far, rounded,
+        less what was invoiced already: the parts add up to the cent (35.50 in
+        shares of 0.33, 0.33 and 0.34 is 11.72, 11.71 and 12.07, where rounding
+        each part alone would give 11.72, 11.72 and 12.07)."""
+        self.ensure_one()
+        quantity = self.order_id._b2b_get_redemption_quantity(self)
+        if not quantity:
+            return {"quantity": 0.0}
+        invoiced = sum(
+            line.price_subtotal * -line.move_id.direction_sign
+            for line in self.invoice_lines
+            if line.parent_state != "cancel"
+        )
+        share = self.currency_id.round(
+            self.price_subtotal * (self.qty_invoiced + quantity) / self.product_uom_qty
+        )
+        return {"quantity": quantity, "price_unit": (share - invoiced) / quantity}
 
     def _b2b_filter_eligible_lines(self):
         """Hook: the lines of ``self`` that get their order card's benefit.

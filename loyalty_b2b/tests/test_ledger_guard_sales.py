@@ -1,6 +1,6 @@
 import math
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -219,6 +219,28 @@ class TestLedgerGuardSales(LoyaltyB2bSaleCommon):
         self.assertEqual(self.card.cashback_committed, 0.0)
         self._assert_ledger_matches_liability()
 
+    def test_delivery_invoiced_parts_add_up_to_the_cent(self):
+        order = self._spending_order(
+            self.card, 35.50, lines=[(self.product_goods, 3.0)]
+        )
+        order.order_line.filtered("product_id").tax_id = False
+        order.action_confirm()
+        goods = order.order_line.filtered(lambda line: not line.b2b_reward_kind)
+        parts = []
+        for delivered in (1.0, 2.0, 3.0):
+            goods.qty_delivered = delivered
+            invoice = self._invoice(order)
+            parts.append(
+                invoice.invoice_line_ids.filtered("b2b_reward_kind").price_subtotal
+            )
+            # What is left to invoice stays committed, to the cent.
+            self.assertAlmostEqual(
+                self.card.cashback_committed, round(35.50 + sum(parts), 2)
+            )
+        self.assertEqual(parts, [-11.72, -11.71, -12.07])
+        self.assertEqual(self.card.cashback_balance, 264.50)
+        self._assert_ledger_matches_liability()
+
     def test_invoice_of_redemption_alone_is_refused(self):
         order = self._spending_order(self.card, 100.0)
         order.action_confirm()
@@ -295,6 +317,24 @@ class TestLedgerGuardSales(LoyaltyB2bSaleCommon):
         self.assertEqual(self.card.cashback_balance, 300.0)
         with self.assertRaisesRegex(UserError, "cannot spend"):
             self.Transaction._adjust_cashback(self.card, -300.01, "Too much")
+        self._assert_ledger_matches_liability()
+
+    def test_committed_cashback_is_neither_taken_back_nor_expired(self):
+        """What confirmed orders committed is spent already: an adjustment
+        cannot take it back, expiry does not take it."""
+        order = self._spending_order(self.card, 240.0)
+        order.action_confirm()
+        self.assertEqual(self.card.cashback_available, 60.0)
+        with self.assertRaisesRegex(UserError, "only [^0-9]*60.00 is available"):
+            self.Transaction._adjust_cashback(self.card, -60.01, "Too much")
+        self.program_cashback.cashback_validity_months = 6
+        later = fields.Date.add(fields.Date.context_today(self.card), months=7)
+        to_expire = self.Transaction._get_cashback_to_expire(later)
+        self.assertEqual(to_expire[self.card], 60.0)
+        self.Transaction._expire_cashback(to_expire, later)
+        self.assertEqual(self.card.cashback_balance, 240.0)
+        self._invoice(order)
+        self.assertEqual(self.card.cashback_balance, 0.0)
         self._assert_ledger_matches_liability()
 
     # 11. Bad arguments get clear errors ------------------------------------
