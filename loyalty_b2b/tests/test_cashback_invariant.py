@@ -257,29 +257,33 @@ class TestCashbackInvariant(CashbackCommon):
             log,
         )
         # A posted invoice of company A carries its exact accrual on each card.
-        for invoice in self.documents.filtered(
+        invoices = self.documents.filtered(
             lambda m: (
                 m.state == "posted"
                 and m.move_type == "out_invoice"
                 and m.company_id == self.company
             )
-        ):
-            for card in invoice._b2b_get_earning_cards()[invoice]:
+        )
+        accrued = {
+            (invoice, card): amount
+            for invoice, card, amount in self.Transaction._read_group(
+                [*live, ("invoice_id", "in", invoices.ids), ("kind", "=", "earn")],
+                ["invoice_id", "card_id"],
+                ["amount:sum"],
+            )
+        }
+        for invoice, cards in invoices._b2b_get_earning_cards().items():
+            for card in cards:
                 expected = card.currency_id.round(
                     invoice._b2b_get_cashback_base(card.program_id)
                     * card.cashback_percent
                     / 100
                 )
-                accrual = self.Transaction.search(
-                    [
-                        *live,
-                        ("invoice_id", "=", invoice.id),
-                        ("card_id", "=", card.id),
-                        ("kind", "=", "earn"),
-                    ]
-                )
                 self.assertAlmostEqual(
-                    sum(accrual.mapped("amount")), max(expected, 0.0), places=2, msg=log
+                    accrued.get((invoice, card), 0.0),
+                    max(expected, 0.0),
+                    places=2,
+                    msg=log,
                 )
         self.assertEqual(self.report._get_mismatches(), [], log)
 
