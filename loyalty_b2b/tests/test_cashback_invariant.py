@@ -238,6 +238,7 @@ class TestCashbackInvariant(CashbackCommon):
                 places=2,
                 msg=f"{card.name} after: {log}",
             )
+            self._check_card_below_zero(card, log)
         live = [
             ("invoice_id", "!=", False),
             ("reversed_entry_id", "=", False),
@@ -286,6 +287,30 @@ class TestCashbackInvariant(CashbackCommon):
                     msg=log,
                 )
         self.assertEqual(self.report._get_mismatches(), [], log)
+
+    def _check_card_below_zero(self, card, log):
+        """The guard's rule, from the card's ledger: an entry taking cashback
+        away leaves the card at or above zero, except a clawback (a ``reverse``
+        with a negative amount: cashback earned or granted, taken back)."""
+        msg = f"{card.name} after: {log}"
+        running = not_clawed_back = 0.0
+        clawed_back = False
+        for entry in card.transaction_ids.sorted("id"):
+            running += entry.amount
+            if entry.kind == "reverse" and entry.amount < 0:
+                clawed_back = True
+                continue
+            not_clawed_back += entry.amount
+            if entry.amount < 0:
+                self.assertGreaterEqual(running, -0.005, f"{entry.kind}: {msg}")
+        self.assertGreaterEqual(not_clawed_back, -0.005, msg)
+        if card.cashback_balance < -0.005:
+            self.assertTrue(clawed_back, msg)
+        if not clawed_back:
+            # Confirmed orders never commit more than the card holds.
+            self.assertLessEqual(
+                card.cashback_committed, card.cashback_balance + 0.005, msg
+            )
 
     def test_random_sequence_keeps_the_ledger_reconciled(self):
         steps = [
