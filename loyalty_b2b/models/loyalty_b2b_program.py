@@ -373,7 +373,11 @@ class LoyaltyB2bProgram(models.Model):
         check_finite_values(self, [vals])
         self._check_company_frozen(vals)
         self._check_accounting_frozen(vals)
-        if AUTO_ENROLL_FIELDS & vals.keys():
+        # The cache of enrolling programs changes only when an enrolling
+        # program changes, or a program starts enrolling.
+        if AUTO_ENROLL_FIELDS & vals.keys() and (
+            vals.get("auto_enroll") or any(self.mapped("auto_enroll"))
+        ):
             self.env.registry.clear_cache()
         return super().write(vals)
 

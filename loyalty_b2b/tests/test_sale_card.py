@@ -208,6 +208,10 @@ class TestSaleCard(LoyaltyB2bSaleCommon):
         fourth.action_confirm()
         self.assertEqual(customers[1].b2b_card_ids.program_id, welcome)
         self.assertEqual(fourth.b2b_card_id.program_id, welcome)
+        # Programs that do not enrol leave the cache (and Odoo's) alone.
+        self.assertEqual(self._cached_auto_enroll_program_ids(), (welcome.id,))
+        self.program_discount.write({"sequence": 1, "active": False})
+        self.assertEqual(self._cached_auto_enroll_program_ids(), (welcome.id,))
 
     def test_auto_enrolment_of_orders_confirmed_together(self):
         """Orders of two companies confirmed in one call: each company gets one
