@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import float_compare, ormcache
 
 from .number_checks import check_finite_values
@@ -493,6 +494,14 @@ class LoyaltyB2bProgram(models.Model):
             .search([("auto_enroll", "=", True), ("company_id", "=", company_id)])
         )
         return tuple(programs.ids)
+
+    @api.model
+    def _get_programs_using(self, records, fnames):
+        """Every program whose fields ``fnames`` hold one of ``records``: in
+        sudo and archived ones included, since a rule about the records holds
+        for every program using them, in every company, whoever changes them."""
+        domain = expression.OR([[(fname, "in", records.ids)] for fname in fnames])
+        return self.sudo().with_context(active_test=False).search(domain)
 
     def _is_valid_on(self, date):
         self.ensure_one()

@@ -20,20 +20,8 @@ class ProductProduct(models.Model):
         program's field, archiving it would hide it from the orders."""
         if not self:
             return
-        # sudo and archived programs included: a product may be shared by the
-        # programs of several companies, and each one needs it; the domain is
-        # these products.
-        programs = (
-            self.env["loyalty.b2b.program"]
-            .sudo()
-            .with_context(active_test=False)
-            .search(
-                [
-                    "|",
-                    ("stamp_reward_product_id", "in", self.ids),
-                    ("cashback_redemption_product_id", "in", self.ids),
-                ]
-            )
+        programs = self.env["loyalty.b2b.program"]._get_programs_using(
+            self, ["stamp_reward_product_id", "cashback_redemption_product_id"]
         )
         if programs:
             products = (
