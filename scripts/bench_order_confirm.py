@@ -44,7 +44,7 @@ import statistics
 import sys
 import time
 
-from bench_common import boot_odoo, database_exists, vacuum_analyze
+from bench_common import boot_odoo, drop_database, prepare_database, vacuum_analyze
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADDON = "loyalty_b2b"
@@ -77,41 +77,6 @@ def parse_args():
     args, odoo_args = parser.parse_known_args()
     args.bare_database = args.bare_database or f"{args.database}_bare"
     return args, odoo_args
-
-
-def prepare_database(odoo, name, modules):
-    """Create ``name`` with ``modules`` unless it exists; return whether it was
-    created. An existing database must have ``modules`` and not the add-on
-    unless asked for."""
-    from odoo.modules.registry import Registry
-
-    if database_exists(odoo, name):
-        with Registry(name).cursor() as cr:
-            cr.execute(
-                "SELECT name FROM ir_module_module WHERE state = 'installed' "
-                "AND name = ANY(%s)",
-                [[*modules, ADDON]],
-            )
-            installed = {row[0] for row in cr.fetchall()}
-        expected = set(modules)
-        if installed != expected:
-            sys.exit(
-                f"Database {name} must have {sorted(expected)} installed and "
-                f"nothing else of {sorted({*modules, ADDON})}; it has "
-                f"{sorted(installed)}."
-            )
-        return False
-    print(f"Creating database {name} with {', '.join(modules)}...", flush=True)
-    odoo.service.db._create_empty_database(name)
-    odoo.tools.config["init"] = dict.fromkeys(modules, 1)
-    Registry.new(name, update_module=True)
-    odoo.tools.config["init"] = {}
-    return True
-
-
-def drop_database(odoo, name):
-    odoo.modules.registry.Registry.delete(name)
-    odoo.service.db.exp_drop(name)
 
 
 class Bench:
@@ -406,7 +371,7 @@ def main():
             (args.database, [ADDON]),
             (args.bare_database, dependencies),
         )
-        if prepare_database(odoo, name, modules)
+        if prepare_database(odoo, name, modules, absent=[ADDON])
     ]
     opened = []
     try:
