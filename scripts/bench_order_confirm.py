@@ -5,7 +5,7 @@ how it compares with Odoo's own loyalty cards.
 Usage (from the repository root)::
 
     python3 scripts/bench_order_confirm.py [-d DB] [--bare-database DB0]
-        [--native-database DBN] [--rounds 50] [--repeat 3] [--lines 20]
+        [--native-database DBN] [--rounds 15] [--repeat 3] [--lines 20]
         [--keep] [--strict]
 
 Three databases are compared: ``DB`` (default ``loyalty_b2b_bench_confirm``)
@@ -84,8 +84,8 @@ def parse_args():
     parser.add_argument("-d", "--database", default="loyalty_b2b_bench_confirm")
     parser.add_argument("--bare-database")
     parser.add_argument("--native-database")
-    parser.add_argument("--rounds", type=int, default=50, help="timed rounds")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed rounds")
+    parser.add_argument("--rounds", type=int, default=15, help="timed rounds")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed rounds")
     parser.add_argument(
         "--repeat", type=int, default=3, help="confirmations per side of a pair"
     )
@@ -173,6 +173,9 @@ class Bench:
         # As timeit does: no collection of the garbage of other runs (tens of
         # milliseconds in a process holding a registry) in the timed run.
         gc.collect()
+        # The survivors (registries, caches) are frozen: the next collections
+        # skip them, else each would take longer than a confirmation.
+        gc.freeze()
         gc.disable()
         try:
             queries = self.cr.sql_log_count
