@@ -1,8 +1,9 @@
 """What the benchmark scripts share: booting Odoo from this repository, and
-finding, vacuuming and dropping their databases."""
+creating, checking, vacuuming and dropping their databases."""
 
 import contextlib
 import logging
+import sys
 
 
 def boot_odoo(addons_path, *odoo_args):
@@ -37,3 +38,37 @@ def vacuum_analyze(odoo, name, tables=""):
     with contextlib.closing(odoo.sql_db.db_connect(name).cursor()) as cr:
         cr._cnx.autocommit = True
         cr.execute(f"VACUUM ANALYZE {tables}")
+
+
+def prepare_database(odoo, name, modules, absent=()):
+    """Create ``name`` with ``modules`` (no demo data) unless it exists; return
+    whether it was created. An existing database must have ``modules``
+    installed and none of ``absent``."""
+    from odoo.modules.registry import Registry
+
+    if database_exists(odoo, name):
+        checked = sorted({*modules, *absent})
+        with Registry(name).cursor() as cr:
+            cr.execute(
+                "SELECT name FROM ir_module_module WHERE state = 'installed' "
+                "AND name = ANY(%s)",
+                [checked],
+            )
+            installed = {row[0] for row in cr.fetchall()}
+        if installed != set(modules):
+            sys.exit(
+                f"Database {name} must have {sorted(modules)} installed and "
+                f"nothing else of {checked}; it has {sorted(installed)}."
+            )
+        return False
+    print(f"Creating database {name} with {', '.join(modules)}...", flush=True)
+    odoo.service.db._create_empty_database(name)
+    odoo.tools.config["init"] = dict.fromkeys(modules, 1)
+    Registry.new(name, update_module=True)
+    odoo.tools.config["init"] = {}
+    return True
+
+
+def drop_database(odoo, name):
+    odoo.modules.registry.Registry.delete(name)
+    odoo.service.db.exp_drop(name)

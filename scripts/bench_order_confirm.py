@@ -1,57 +1,73 @@
 #!/usr/bin/env python3
-"""What installing loyalty_b2b adds to the confirmation of a sales order.
+"""What installing loyalty_b2b adds to the confirmation of a sales order, and
+how it compares with Odoo's own loyalty cards.
 
 Usage (from the repository root)::
 
     python3 scripts/bench_order_confirm.py [-d DB] [--bare-database DB0]
-        [--rounds 50] [--repeat 3] [--lines 20] [--keep] [--strict]
+        [--native-database DBN] [--rounds 15] [--repeat 3] [--lines 20]
+        [--keep] [--strict]
 
-Two databases are compared: ``DB`` (default ``loyalty_b2b_bench_confirm``) has
-loyalty_b2b installed, ``DB0`` (default ``DB`` + ``_bare``) only the add-on's
-dependencies. A database that does not exist is created without demo data and
-dropped at the end (``--keep`` keeps it); the data the benchmark creates in an
-existing one are rolled back.
+Three databases are compared: ``DB`` (default ``loyalty_b2b_bench_confirm``)
+has loyalty_b2b installed, ``DB0`` (default ``DB`` + ``_bare``) only the
+add-on's dependencies, ``DBN`` (default ``DB`` + ``_native``) the dependencies
+and Odoo's ``sale_loyalty``, without the add-on. A database that does not exist
+is created without demo data and dropped at the end (``--keep`` keeps it); the
+data the benchmark creates in an existing one are rolled back.
 
 Each round confirms one order of ``--lines`` lines (two units of each product)
 in every case below, in a rotating order, each from a cold cache as a request
 would, as a salesperson (Sales / User) with the user's context:
 
 * ``bare``: Odoo without the add-on, the reference;
+* ``native``: Odoo's own loyalty card (``sale_loyalty``), the peer: a "Loyalty
+  Cards" program, automatic, on current and future orders, one point per
+  currency unit spent, the customer holding a card with points; the quotation
+  has its points computed (``_update_programs_and_rewards()``, as the
+  Promotions button does), confirmation computes them again (Odoo's
+  ``action_confirm`` does) and adds them to the card;
 * the add-on installed: a customer without a card, with a discount card, an
   accumulating discount card (7 % tier), a cashback card, a stamp card (the
   order earns a stamp);
 * spending, for information: an order taking a stamp reward, an order using
   cashback (the card is locked and its balance checked).
 
-Every confirmation with the add-on is paired with one without it, run right
-before or after it (alternately): the pair shares the state of the machine,
-and both databases grow alike (a database that grows faster gets slower
-queries: comparing an add-on database that confirms several orders a round with
-a bare one that confirms one would charge the add-on for it). The ratio of a
-case is the median, over the rounds, of its time divided by its pair's, each
-side of a pair being its best of ``--repeat`` confirmations made in turns (a
-shared machine slows some down by more than the add-on costs). Target:
-ratio <= 1.10 for every card type. The script also checks that a card adds the
-same number of queries to orders of N and 2N lines (no per-line query) and
-prints the best and median times and the SQL queries of each case. ``--strict``
-exits with 1 when a target is missed.
+Every confirmation with the add-on is grouped with one without it and one with
+Odoo's loyalty card, run right before or after it (in each of the six orders in
+turn): the group shares the state of the machine, and the databases grow alike
+(a database that grows faster gets slower queries: comparing an add-on database
+that confirms several orders a round with a bare one that confirms one would
+charge the add-on for it). The ratio of a case is the median, over the rounds,
+of its time divided by its group's bare (or native) time, each side being its
+best of ``--repeat`` confirmations made in turns (a shared machine slows some
+down by more than the add-on costs). Targets for every card type: ratio <= 1.10
+to the bare order, < 1.00 to the order with Odoo's loyalty card. The script
+also checks that a card adds the same number of queries to orders of N and 2N
+lines (no per-line query) and prints the best and median times and the SQL
+queries of each case. ``--strict`` exits with 1 when a target is missed.
 """
 
 import argparse
 import gc
+import itertools
 import os
 import statistics
 import sys
 import time
 
-from bench_common import boot_odoo, database_exists, vacuum_analyze
+from bench_common import boot_odoo, drop_database, prepare_database, vacuum_analyze
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADDON = "loyalty_b2b"
+NATIVE_MODULE = "sale_loyalty"
 TARGET_RATIO = 1.10
-# (case, label, held to the target)
+TARGET_NATIVE = 1.00
+# The references: Odoo without the add-on, and with its own loyalty card.
+REFERENCES = ("bare", "native")
+# (case, label, held to the targets)
 CASES = [
     ("bare", "without the add-on", False),
+    ("native", "Odoo's loyalty card", False),
     ("none", "no card", True),
     ("discount", "discount card", True),
     ("accumulative", "accumulating card", True),
@@ -60,14 +76,16 @@ CASES = [
     ("stamp_reward", "stamp reward (spends)", False),
     ("cashback_spend", "cashback used (spends)", False),
 ]
+ADDON_CASES = [case for case, *_ in CASES if case not in REFERENCES]
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-d", "--database", default="loyalty_b2b_bench_confirm")
     parser.add_argument("--bare-database")
-    parser.add_argument("--rounds", type=int, default=50, help="timed rounds")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed rounds")
+    parser.add_argument("--native-database")
+    parser.add_argument("--rounds", type=int, default=15, help="timed rounds")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed rounds")
     parser.add_argument(
         "--repeat", type=int, default=3, help="confirmations per side of a pair"
     )
@@ -76,42 +94,8 @@ def parse_args():
     parser.add_argument("--strict", action="store_true")
     args, odoo_args = parser.parse_known_args()
     args.bare_database = args.bare_database or f"{args.database}_bare"
+    args.native_database = args.native_database or f"{args.database}_native"
     return args, odoo_args
-
-
-def prepare_database(odoo, name, modules):
-    """Create ``name`` with ``modules`` unless it exists; return whether it was
-    created. An existing database must have ``modules`` and not the add-on
-    unless asked for."""
-    from odoo.modules.registry import Registry
-
-    if database_exists(odoo, name):
-        with Registry(name).cursor() as cr:
-            cr.execute(
-                "SELECT name FROM ir_module_module WHERE state = 'installed' "
-                "AND name = ANY(%s)",
-                [[*modules, ADDON]],
-            )
-            installed = {row[0] for row in cr.fetchall()}
-        expected = set(modules)
-        if installed != expected:
-            sys.exit(
-                f"Database {name} must have {sorted(expected)} installed and "
-                f"nothing else of {sorted({*modules, ADDON})}; it has "
-                f"{sorted(installed)}."
-            )
-        return False
-    print(f"Creating database {name} with {', '.join(modules)}...", flush=True)
-    odoo.service.db._create_empty_database(name)
-    odoo.tools.config["init"] = dict.fromkeys(modules, 1)
-    Registry.new(name, update_module=True)
-    odoo.tools.config["init"] = {}
-    return True
-
-
-def drop_database(odoo, name):
-    odoo.modules.registry.Registry.delete(name)
-    odoo.service.db.exp_drop(name)
 
 
 class Bench:
@@ -172,7 +156,10 @@ class Bench:
                 ],
             }
         )
-        if case == "stamp_reward":
+        if case == "native":
+            # The quotation with its points, as the Promotions button leaves it.
+            order._update_programs_and_rewards()
+        elif case == "stamp_reward":
             order.action_b2b_add_stamp_reward()
         elif case == "cashback_spend":
             order.b2b_apply_cashback(10.0)
@@ -186,6 +173,9 @@ class Bench:
         # As timeit does: no collection of the garbage of other runs (tens of
         # milliseconds in a process holding a registry) in the timed run.
         gc.collect()
+        # The survivors (registries, caches) are frozen: the next collections
+        # skip them, else each would take longer than a confirmation.
+        gc.freeze()
         gc.disable()
         try:
             queries = self.cr.sql_log_count
@@ -281,9 +271,57 @@ def setup_addon_cases(bench):
     return cards
 
 
+def setup_native_case(bench):
+    """Odoo's own loyalty card: one point per currency unit spent, on the order
+    and the next ones, the customer holding a card that has points already."""
+    from odoo import Command
+
+    env = bench.admin
+    program = env["loyalty.program"].create(
+        {
+            "name": "Benchmark loyalty card",
+            "program_type": "loyalty",
+            "trigger": "auto",
+            "applies_on": "both",
+            "rule_ids": [
+                Command.clear(),
+                Command.create(
+                    {"reward_point_mode": "money", "reward_point_amount": 1}
+                ),
+            ],
+            "reward_ids": [
+                Command.clear(),
+                Command.create(
+                    {"reward_type": "discount", "discount": 5, "required_points": 200}
+                ),
+            ],
+        }
+    )
+    partner = bench.add_customer("native")
+    card = env["loyalty.card"].create(
+        {"program_id": program.id, "partner_id": partner.id, "points": 100}
+    )
+    env.flush_all()
+    return card
+
+
+def check_native(bench, card):
+    """Odoo's loyalty card applies: the quotation gets its points, and
+    confirmation adds them to the card."""
+    order = bench.create_order("native", 1)
+    before = card.points
+    order.action_confirm()
+    order.env.flush_all()
+    entry = order.coupon_point_ids
+    if entry.coupon_id != card or not entry.points:
+        sys.exit("Benchmark setup error: Odoo's loyalty card gave the order no points.")
+    if order.currency_id.compare_amounts(card.points - before, entry.points):
+        sys.exit("Benchmark setup error: confirmation did not add the points.")
+
+
 def check_cards(bench, cards):
     """Each case's order gets the card meant for it."""
-    for case in [case for case, *_ in CASES if case != "bare"]:
+    for case in ADDON_CASES:
         order = bench.create_order(case, 1)
         if order.b2b_card_id != cards.get(case, order.b2b_card_id.browse()):
             sys.exit(f"Benchmark setup error: the {case} order got the wrong card.")
@@ -292,105 +330,152 @@ def check_cards(bench, cards):
 def measure(benches, args):
     """Times and queries per case over the rounds.
 
-    Each confirmation in the add-on's database is paired with one in the bare
-    database, run right before or after it (alternately): both databases then
-    grow alike, and a pair shares the state of the machine."""
-    cases = [case for case, *_ in CASES[1:]]
+    Each confirmation in the add-on's database is grouped with one in the bare
+    database and one in the database with Odoo's loyalty card, run right before
+    or after it (the six orders in turn): the databases then grow alike, and a
+    group shares the state of the machine."""
+    cases = ADDON_CASES
     times = {case: [] for case, *_ in CASES}
-    references = {case: [] for case in cases}
     queries = {case: [] for case, *_ in CASES}
+    references = {ref: {case: [] for case in cases} for ref in REFERENCES}
+    orders = list(itertools.permutations(("bare", "case", "native")))
     for index in range(args.warmup + args.rounds):
         shift = index % len(cases)
         for position, case in enumerate(cases[shift:] + cases[:shift]):
-            pair = ["bare", case]
-            if (index + position) % 2:
-                pair.reverse()
-            # Best of --repeat, in turns: an interrupted run does not decide the pair.
-            tries = {run_case: [] for run_case in pair}
-            for _attempt in range(args.repeat):
-                for run_case in pair:
-                    bench = benches[run_case]
-                    tries[run_case].append(
-                        bench.confirm(bench.create_order(run_case, args.lines))
-                    )
-            runs = {run_case: min(results) for run_case, results in tries.items()}
+            group = [
+                case if run_case == "case" else run_case
+                for run_case in orders[(index + position) % len(orders)]
+            ]
+            runs = best_of(benches, group, args)
             if index < args.warmup:
                 continue
             for label, (elapsed, count) in runs.items():
                 times[label].append(elapsed)
                 queries[label].append(count)
-            references[case].append(runs["bare"][0])
-    # Queries a card adds to orders of N and 2N lines: equal if none per line.
-    extra = {}
-    for size in (args.lines, 2 * args.lines):
-        counts = {
+            for ref in REFERENCES:
+                references[ref][case].append(runs[ref][0])
+    return times, references, queries, queries_by_size(benches, args)
+
+
+def best_of(benches, group, args):
+    """``{case: (seconds, queries)}``: the best of --repeat confirmations of
+    each case of ``group``, in turns: an interrupted run does not decide."""
+    tries = {case: [] for case in group}
+    for _attempt in range(args.repeat):
+        for case in group:
+            bench = benches[case]
+            tries[case].append(bench.confirm(bench.create_order(case, args.lines)))
+    return {case: min(results) for case, results in tries.items()}
+
+
+def queries_by_size(benches, args):
+    """``{lines: {case: queries}}`` of orders of N and 2N lines."""
+    return {
+        size: {
             case: benches[case].confirm(benches[case].create_order(case, size))[1]
-            for case in cases
+            for case, *_ in CASES
         }
-        extra[size] = {case: counts[case] - counts["none"] for case in cases[1:]}
-    return times, references, queries, extra
-
-
-def report(args, times, references, queries, extra):
-    ok = True
-    ratios = {
-        case: statistics.median(
-            run / reference
-            for run, reference in zip(times[case], references[case], strict=True)
-        )
-        for case, *_ in CASES[1:]
+        for size in (args.lines, 2 * args.lines)
     }
+
+
+def median_ratio(times, reference_times):
+    return statistics.median(
+        run / reference for run, reference in zip(times, reference_times, strict=True)
+    )
+
+
+def ratios_to(times, references, ref):
+    """``{case: ratio}``: the median ratio of each case to the reference
+    ``ref`` ("bare" or "native") of its group."""
+    ratios = {
+        case: median_ratio(times[case], references[ref][case]) for case in ADDON_CASES
+    }
+    ratios[ref] = 1.0
+    for other in REFERENCES:
+        if other != ref:
+            # Both references confirm in every group: their times pair up.
+            ratios[other] = median_ratio(times[other], times[ref])
+    return ratios
+
+
+def report(args, times, references, queries, counts):
+    to_bare = ratios_to(times, references, "bare")
+    to_native = ratios_to(times, references, "native")
     print(
         f"\nConfirming a sales order of {args.lines} lines, {args.rounds} rounds "
-        f"(databases {args.database} and {args.bare_database}):"
+        f"(databases {args.database}, {args.bare_database} and "
+        f"{args.native_database}):"
     )
     print(
         f"  {'case':<24}{'best ms':>9}{'median ms':>11}{'queries':>9}"
-        f"{'ratio':>8}{'vs no card':>12}"
+        f"{'ratio':>8}{'vs no card':>12}{'vs native':>11}"
     )
+    met_bare = met_native = True
     for case, label, held in CASES:
-        mark = ""
-        ratio = ratios.get(case, 1.0)
         # The card's own share: the add-on installed, with a card / without.
         versus_no_card = (
-            f"{ratio / ratios['none']:12.3f}" if case not in ("bare", "none") else ""
+            f"{to_bare[case] / to_bare['none']:12.3f}"
+            if case in ADDON_CASES and case != "none"
+            else " " * 12
         )
-        if case != "bare":
-            if held:
-                met = ratio <= TARGET_RATIO
-                ok &= met
-                mark = "  ok" if met else "  OVER TARGET"
-            else:
-                mark = "  (information)"
+        mark = "" if case == "bare" else "  (information)"
+        if held:
+            bare_ok = to_bare[case] <= TARGET_RATIO
+            native_ok = to_native[case] < TARGET_NATIVE
+            met_bare &= bare_ok
+            met_native &= native_ok
+            mark = "  " + " ".join(
+                "ok" if met else "OVER" for met in (bare_ok, native_ok)
+            )
         print(
             f"  {label:<24}{min(times[case]) * 1000:9.1f}"
             f"{statistics.median(times[case]) * 1000:11.1f}"
-            f"{statistics.median(queries[case]):9.0f}{ratio:8.3f}"
-            f"{versus_no_card or ' ' * 12}{mark}"
+            f"{statistics.median(queries[case]):9.0f}{to_bare[case]:8.3f}"
+            f"{versus_no_card}{to_native[case]:11.3f}{mark}"
         )
     print(
-        "  ratio: median over the rounds of the time / the paired time without "
-        "the add-on;\n  vs no card: ratio / the ratio of an order without a card "
-        "(the add-on installed in both)."
+        "  ratio: median over the rounds of the time / the time without the "
+        "add-on in its group;\n  vs no card: ratio / the ratio of an order "
+        "without a card (the add-on installed in both);\n  vs native: median of "
+        "the time / the time with Odoo's loyalty card in its group;\n  ok/OVER: "
+        "the targets below, ratio then vs native."
     )
     print(
         f"Target: every card type <= {TARGET_RATIO:.2f} of the confirmation "
-        f"without the add-on: {'met' if ok else 'MISSED'}"
+        f"without the add-on: {'met' if met_bare else 'MISSED'}"
     )
-    small, big = sorted(extra)
+    print(
+        f"Target: every card type < {TARGET_NATIVE:.2f} of the confirmation "
+        f"with Odoo's loyalty card: {'met' if met_native else 'MISSED'}"
+    )
+    per_line = report_queries(counts)
+    return met_bare and met_native and not per_line
+
+
+def report_queries(counts):
+    """Print the queries a card adds to orders of N and 2N lines; return
+    whether they grow with the lines."""
+    small, big = sorted(counts)
     per_line = False
-    for case, label, _held in CASES[2:]:
-        per_line |= extra[small][case] != extra[big][case]
+    labels = {case: label for case, label, _held in CASES}
+    for case in ADDON_CASES[1:]:
+        extra = {size: counts[size][case] - counts[size]["none"] for size in counts}
+        per_line |= extra[small] != extra[big]
         print(
-            f"  queries added to an order without a card, {label}: "
-            f"{extra[small][case]:+d} on {small} lines, {extra[big][case]:+d} on "
-            f"{big} lines"
+            f"  queries added to an order without a card, {labels[case]}: "
+            f"{extra[small]:+d} on {small} lines, {extra[big]:+d} on {big} lines"
         )
     print(
         "Per-line queries: "
         + ("FOUND (the card's queries grow with the lines)" if per_line else "none")
     )
-    return ok and not per_line
+    for case in REFERENCES:
+        print(
+            f"  queries of an order, {labels[case]}: {counts[small][case]} on "
+            f"{small} lines, {counts[big][case]} on {big} lines"
+        )
+    return per_line
 
 
 def main():
@@ -400,30 +485,35 @@ def main():
     from odoo.modules.registry import Registry
 
     dependencies = get_manifest(ADDON)["depends"]
+    databases = {
+        "addon": (args.database, [ADDON]),
+        "bare": (args.bare_database, dependencies),
+        "native": (args.native_database, [*dependencies, NATIVE_MODULE]),
+    }
     created = [
         name
-        for name, modules in (
-            (args.database, [ADDON]),
-            (args.bare_database, dependencies),
-        )
-        if prepare_database(odoo, name, modules)
+        for name, modules in databases.values()
+        if prepare_database(odoo, name, modules, absent=[ADDON, NATIVE_MODULE])
     ]
     opened = []
     try:
-        for name in (args.database, args.bare_database):
+        for name, _modules in databases.values():
             vacuum_analyze(odoo, name)
         bare = Bench(Registry(args.bare_database), args.lines)
         opened.append(bare)
         bare.add_customer("bare")
+        native = Bench(Registry(args.native_database), args.lines)
+        opened.append(native)
+        check_native(native, setup_native_case(native))
         addon = Bench(Registry(args.database), args.lines)
         opened.append(addon)
         cards = setup_addon_cases(addon)
         check_cards(addon, cards)
-        benches = {case: addon for case, *_ in CASES}
-        benches["bare"] = bare
-        times, references, queries, extra = measure(benches, args)
+        benches = {case: addon for case in ADDON_CASES}
+        benches.update(bare=bare, native=native)
+        times, references, queries, counts = measure(benches, args)
         # Printed before the databases are dropped: a failing drop loses nothing.
-        ok = report(args, times, references, queries, extra)
+        ok = report(args, times, references, queries, counts)
     finally:
         for bench in opened:
             bench.close()
