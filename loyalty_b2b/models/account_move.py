@@ -66,6 +66,15 @@ class AccountMove(models.Model):
         posted._b2b_on_posted()
         return posted
 
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        # Posting a journal entry makes its partner follow it: the customer of
+        # one of the ledger's own cashback entries must not (it is internal),
+        # and the many entries of a batch of invoices are spared its cost.
+        if partner_ids and self and all(self.mapped("b2b_cashback_kind")):
+            customers = set(self.partner_id.ids)
+            partner_ids = [pid for pid in partner_ids if pid not in customers]
+        return super().message_subscribe(partner_ids, subtype_ids)
+
     def _check_draftable(self):
         self._b2b_check_cashback_entries_draftable()
         return super()._check_draftable()

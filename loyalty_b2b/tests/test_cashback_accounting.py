@@ -282,6 +282,15 @@ class TestCashbackUndo(CashbackCommon):
             len(self.Transaction.search([("invoice_id", "=", invoice.id)])), 4
         )
 
+    def test_customer_does_not_follow_cashback_entries(self):
+        """Posting a journal entry makes its partner follow it: not the ledger's
+        own entries, which are internal."""
+        invoice = self._invoice([(self.product_drill, 1, 1000.0)])
+        entry = self._live(invoice).move_id
+        self.assertEqual(entry.partner_id, self.customer)
+        self.assertNotIn(self.customer, entry.message_partner_ids)
+        self.assertIn(self.contact, invoice.message_partner_ids)
+
     def test_cashback_entries_are_not_reset_by_hand(self):
         invoice = self._invoice([(self.product_drill, 1, 1000.0)])
         with self.assertRaises(UserError):
