@@ -336,6 +336,13 @@ class TestCashbackInvariant(CashbackCommon):
             return f"adjust {card.name} {amount} refused"
         return f"adjust {card.name} {amount}"
 
+    def step_year_later(self):
+        self.today += timedelta(days=365)
+        expired = self.Transaction._expire_cashback(
+            self.Transaction._get_cashback_to_expire(self.today), self.today
+        )
+        return f"a year later, expire: {expired.mapped('amount')}"
+
     def step_expire(self):
         self.today += timedelta(days=self.rng.randint(15, 75))
         expired = self.Transaction._expire_cashback(
@@ -553,6 +560,45 @@ class TestCashbackInvariant(CashbackCommon):
         self.events["refused card change"] += 1
         return f"change card of {order.name} to {new_card and new_card.name} refused"
 
+    def step_edit_refused(self):
+        """What money depends on cannot change once money moved: a card's
+        customer or program, a program's company, its liability account."""
+        cards = self.Card.search(
+            [("program_id", "in", self.programs.ids), ("transaction_ids", "!=", False)]
+        )
+        card = self._pick(cards)
+        if not card:
+            return "edit: nothing"
+        program = card.program_id
+        other_company = (self.company | self.company_b) - program.company_id
+        choice = self.rng.choice(["customer", "program", "company", "liability"])
+        if choice == "customer":
+            other = (self.customer | self.other_customer) - card.partner_id
+            self._assert_refused(
+                lambda: card.write({"partner_id": other.id}), "no longer change"
+            )
+        elif choice == "program":
+            other = self.programs - program
+            self._assert_refused(
+                lambda: card.write({"program_id": other[:1].id}), "no longer change"
+            )
+        elif choice == "company":
+            self._assert_refused(
+                lambda: program.write({"company_id": other_company.id}),
+                "no longer",
+            )
+        else:
+            liability = program.liability_account_id.copy(
+                {"name": "Cashback payable (new)"}
+            )
+            self._assert_refused(
+                lambda: program.write({"liability_account_id": liability.id}),
+                "no longer change",
+            )
+        self.assertEqual(card.program_id, program)
+        self.events["refused edit"] += 1
+        return f"edit {choice} of {card.name} refused"
+
     def step_manual_redemption_refused(self):
         """An invoice line written by hand spending more than the card has
         available (its balance less what confirmed orders committed)."""
@@ -739,11 +785,23 @@ class TestCashbackInvariant(CashbackCommon):
             (self.step_change_card_refused, 3),
             (self.step_manual_redemption_refused, 3),
             (self.step_refund_refused, 3),
+            (self.step_edit_refused, 3),
         ]
         functions, weights = zip(*steps, strict=True)
         history = []
         for _i in range(STEPS):
             step = self.rng.choices(functions, weights)[0]
+            history.append(step())
+            self._check_invariants(" / ".join(history[-5:]))
+        # Closing: each attempt the guard refuses once more, then a year later
+        # what is left expires.
+        for step in (
+            self.step_change_card_refused,
+            self.step_manual_redemption_refused,
+            self.step_refund_refused,
+            self.step_edit_refused,
+            self.step_year_later,
+        ):
             history.append(step())
             self._check_invariants(" / ".join(history[-5:]))
         kinds = set(self.Transaction.search([]).mapped("kind"))
@@ -759,6 +817,7 @@ class TestCashbackInvariant(CashbackCommon):
             "refused card change",
             "refused manual redemption",
             "refused credit note",
+            "refused edit",
         ):
             self.assertTrue(self.events[event], f"{event}: {self.events}")
         self.assertTrue(
