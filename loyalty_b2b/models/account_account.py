@@ -10,4 +10,4 @@ class AccountAccount(models.Model):
         programs = self.env["loyalty.b2b.program"]._get_programs_using(
             self, ["rebate_account_id", "liability_account_id", "breakage_account_id"]
         )
-        programs._check_b2b_program_accounts()
+        programs._check_accounts_after_change()

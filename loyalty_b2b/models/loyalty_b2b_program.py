@@ -282,13 +282,7 @@ class LoyaltyB2bProgram(models.Model):
                             fields=", ".join(missing),
                         )
                     )
-            self._check_accounting_types(
-                program.company_id,
-                program.journal_id,
-                program.rebate_account_id,
-                program.liability_account_id,
-                program.breakage_account_id,
-            )
+            program._check_own_accounting_types()
 
     @api.model
     def _check_accounting_types(self, company, journal, rebate, liability, breakage):
@@ -328,18 +322,23 @@ class LoyaltyB2bProgram(models.Model):
                 )
             )
 
-    def _check_b2b_program_accounts(self):
+    def _check_own_accounting_types(self):
+        """The program's journal and accounts can each do their job."""
+        self.ensure_one()
+        self._check_accounting_types(
+            self.company_id,
+            self.journal_id,
+            self.rebate_account_id,
+            self.liability_account_id,
+            self.breakage_account_id,
+        )
+
+    def _check_accounts_after_change(self):
         """Check the accounts of these programs again, naming the program: the
         accounts themselves changed (type, reconciliation, companies)."""
         for program in self:
             try:
-                self._check_accounting_types(
-                    program.company_id,
-                    program.journal_id,
-                    program.rebate_account_id,
-                    program.liability_account_id,
-                    program.breakage_account_id,
-                )
+                program._check_own_accounting_types()
             except ValidationError as error:
                 raise ValidationError(
                     self.env._(
