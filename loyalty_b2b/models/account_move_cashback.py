@@ -130,15 +130,68 @@ class AccountMove(models.Model):
         }
 
     @api.model
+    def _b2b_get_cashback_move_group_key(self, vals):
+        """Movements whose values give the same key share one journal entry."""
+        return (
+            vals["company_id"],
+            vals["journal_id"],
+            vals["date"],
+            vals["b2b_program_id"],
+            vals["b2b_cashback_kind"],
+            vals.get("reversed_entry_id") or False,
+        )
+
+    @api.model
+    def _b2b_merge_cashback_move_vals(self, vals_list):
+        """``(merged, positions)``: one journal entry's values per group of
+        movements (see ``_b2b_get_cashback_move_group_key``), their lines side
+        by side, and for each movement the position of its entry in ``merged``.
+
+        A batch of 200 invoices books its cashback in one entry per program and
+        date, each invoice's lines labelled with it, rather than 200 entries:
+        an entry's number, balance check and posting cost more than its lines.
+        """
+        merged, positions, position_by_key = [], [], {}
+        for vals in vals_list:
+            key = self._b2b_get_cashback_move_group_key(vals)
+            position = position_by_key.get(key)
+            if position is None:
+                position = position_by_key[key] = len(merged)
+                merged.append(dict(vals, line_ids=list(vals["line_ids"])))
+            else:
+                entry = merged[position]
+                entry["line_ids"] += vals["line_ids"]
+                entry["b2b_cashback_amount"] += vals["b2b_cashback_amount"]
+                # What all its movements share, or nothing.
+                for fname in ("partner_id", "b2b_invoice_id", "ref"):
+                    if entry.get(fname) != vals.get(fname):
+                        entry[fname] = False
+            positions.append(position)
+        for entry in merged:
+            currency = self.env["res.company"].browse(entry["company_id"]).currency_id
+            entry["b2b_cashback_amount"] = currency.round(entry["b2b_cashback_amount"])
+            if not entry["ref"]:
+                kinds = dict(
+                    self._fields["b2b_cashback_kind"]._description_selection(self.env)
+                )
+                entry["ref"] = kinds[entry["b2b_cashback_kind"]]
+        return merged, positions
+
+    @api.model
     def _b2b_create_cashback_moves(self, vals_list):
-        """Create and post cashback journal entries. Business flows of users who
-        may not write in the loyalty journal (billing, payments, the nightly
-        expiry) book them: hence sudo, on values built here only."""
+        """Create and post the cashback journal entries of the movements
+        ``vals_list`` (see ``_b2b_prepare_cashback_move_vals``), merged by
+        program, kind and date; return each movement's entry, in order.
+
+        Business flows of users who may not write in the loyalty journal
+        (billing, payments, the nightly expiry) book them: hence sudo, on
+        values built here only."""
+        merged, positions = self._b2b_merge_cashback_move_vals(vals_list)
         # Without the caller's defaults (an invoice form's default_move_type...).
         env = self.sudo().env(context=clean_context(self.env.context))
-        moves = env["account.move"].create(vals_list)
+        moves = env["account.move"].create(merged)
         moves._post(soft=False)
-        return moves
+        return moves.browse([moves[position].id for position in positions])
 
     def _b2b_cashback_earn(self):
         """Accrue the cashback of the posted invoices ``self`` that have none yet:

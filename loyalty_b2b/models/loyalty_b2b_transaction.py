@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.misc import clean_context
 
 # Entries that still count: neither cancelled out nor cancelling another one.
 LIVE_DOMAIN = [("reversed_entry_id", "=", False), ("is_cancelled", "=", False)]
@@ -188,50 +187,26 @@ class LoyaltyB2bTransaction(models.Model):
         )
 
     def _cancel_entries(self, note=None):
-        """Cancel these entries out with opposite ``reverse`` entries, reversing
-        the journal entries the loyalty ledger posted for them. Return the new
-        entries."""
+        """Cancel these entries out with opposite ``reverse`` entries, and the
+        journal entries the loyalty ledger posted for them with counter-entries
+        (see ``_book_cancellation_moves``). Return the new entries."""
         entries = self.filtered(
             lambda entry: not entry.is_cancelled and not entry.reversed_entry_id
         )
         if not entries:
             return self.browse()
-        move_model = self.env["account.move"]
-        # A redemption points to its invoice: no entry of ours to reverse.
-        own_moves = entries.move_id.filtered("b2b_cashback_kind")
-        reversal_by_move = {}
-        if own_moves:
-            # Like their creation: sudo, without the caller's defaults.
-            own_moves = own_moves.with_env(
-                self.env(context=clean_context(self.env.context), su=True)
-            )
-            reversals = own_moves._reverse_moves(
-                [
-                    {
-                        "date": move_model._b2b_get_accounting_date(
-                            move.company_id, move.journal_id, move.date
-                        ),
-                        "ref": self.env._("Reversal of %(entry)s", entry=move.name),
-                        "b2b_program_id": move.b2b_program_id.id,
-                        "b2b_cashback_kind": "reverse",
-                        "b2b_cashback_amount": -move.b2b_cashback_amount,
-                        "b2b_invoice_id": move.b2b_invoice_id.id,
-                    }
-                    for move in own_moves
-                ],
-                cancel=True,
-            )
-            reversal_by_move = dict(zip(own_moves, reversals, strict=True))
+        counter_moves = entries._book_cancellation_moves()
         vals_list = []
         for entry in entries:
-            reversal = reversal_by_move.get(entry.move_id)
+            counter_move = counter_moves.get(entry)
             vals_list.append(
                 {
                     "card_id": entry.card_id.id,
                     "kind": "reverse",
                     "amount": -entry.amount,
-                    "date": reversal.date if reversal else entry.date,
-                    "move_id": (reversal or entry.move_id).id,
+                    "date": counter_move.date if counter_move else entry.date,
+                    # A redemption points to its invoice: no entry of ours.
+                    "move_id": (counter_move or entry.move_id).id,
                     "invoice_id": entry.invoice_id.id,
                     "reversed_entry_id": entry.id,
                     "note": note,

@@ -18,6 +18,105 @@ class LoyaltyB2bTransaction(models.Model):
 
     _inherit = "loyalty.b2b.transaction"
 
+    # Cancellations -------------------------------------------------------------
+
+    def _book_cancellation_moves(self):
+        """``{entry: counter-entry}``: book the opposite of what the journal
+        entries of the cashback entries ``self`` posted for them, and reconcile
+        each liability line with its opposite.
+
+        Those journal entries may hold the movements of a whole batch (see
+        ``account.move._b2b_create_cashback_moves``): only this entry's lines
+        are countered. When every live movement of a journal entry is
+        cancelled, the counter-entry is its reversal (``reversed_entry_id``)."""
+        entries = self.filtered(lambda entry: entry.move_id.b2b_cashback_kind)
+        if not entries:
+            return {}
+        moves = entries.move_id
+        live = self.sudo().search([("move_id", "in", moves.ids), *LIVE_DOMAIN])
+        fully_cancelled = moves - (live - entries).move_id
+        move_model = self.env["account.move"]
+        plan = []
+        for entry in entries:
+            liability, counterpart = entry._get_own_move_lines(plan)
+            vals = move_model._b2b_prepare_cashback_move_vals(
+                entry.card_id,
+                -entry.amount,
+                "reverse",
+                entry.move_id.date,
+                counterpart.account_id,
+                source=entry.invoice_id or None,
+                label=self.env._("Reversal of %(entry)s", entry=liability.name),
+            )
+            vals["ref"] = self.env._("Reversal of %(entry)s", entry=entry.move_id.name)
+            if entry.move_id in fully_cancelled:
+                vals["reversed_entry_id"] = entry.move_id.id
+            plan.append((vals, liability))
+        counter_moves = move_model._b2b_create_cashback_moves(
+            [vals for vals, _liability in plan]
+        )
+        self._reconcile_cancellations(
+            [
+                (liability, counter_move)
+                for (_vals, liability), counter_move in zip(
+                    plan, counter_moves, strict=True
+                )
+            ]
+        )
+        return dict(zip(entries, counter_moves, strict=True))
+
+    def _get_own_move_lines(self, plan):
+        """``(liability line, counterpart line)`` of this entry in its journal
+        entry: the lines of its card's customer with its amount (any of equal
+        ones; those already in ``plan`` or reconciled are taken)."""
+        self.ensure_one()
+        currency = self.currency_id
+        liability_account = self.program_id.liability_account_id
+        taken = {liability for _vals, liability in plan}
+        lines = self.move_id.line_ids.filtered(
+            lambda line: line.partner_id == self.partner_id
+        )
+        liability = lines.filtered(
+            lambda line: (
+                line.account_id == liability_account
+                and not line.reconciled
+                and line not in taken
+                and not currency.compare_amounts(line.balance, -self.amount)
+            )
+        )[:1]
+        counterpart = lines.filtered(
+            lambda line: (
+                line.account_id != liability_account
+                and not currency.compare_amounts(line.balance, self.amount)
+            )
+        )[:1]
+        return liability, counterpart
+
+    @api.model
+    def _reconcile_cancellations(self, pairs):
+        """Reconcile each cancelled liability line with its counter-line, in one
+        plan; reversals of whole entries are reconciled by their posting."""
+        plan, taken = [], set()
+        for liability, counter_move in pairs:
+            if not liability or liability.reconciled:
+                continue
+            counter_line = counter_move.line_ids.filtered(
+                lambda line, liability=liability: (
+                    line.account_id == liability.account_id
+                    and line.partner_id == liability.partner_id
+                    and not line.reconciled
+                    and line not in taken
+                    and not liability.company_currency_id.compare_amounts(
+                        line.balance, -liability.balance
+                    )
+                )
+            )[:1]
+            if counter_line:
+                taken.add(counter_line)
+                plan.append(liability | counter_line)
+        if plan:
+            self.env["account.move.line"].sudo()._reconcile_plan(plan)
+
     # Adjustments ---------------------------------------------------------------
 
     @api.model

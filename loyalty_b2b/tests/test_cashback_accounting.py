@@ -186,7 +186,80 @@ class TestCashbackEarning(CashbackCommon):
             invoices |= self._invoice([(self.product_drill, 1, price)], post=False)
         invoices.action_post()
         self.assertEqual(sorted(self._live(invoices).mapped("amount")), [2.0, 4.0, 6.0])
-        self.assertEqual(len(self._live(invoices).move_id), 3)
+        # One journal entry for the batch, two lines per invoice labelled with it.
+        move = self._live(invoices).move_id
+        self.assertRecordValues(
+            move,
+            [
+                {
+                    "b2b_cashback_kind": "earn",
+                    "b2b_cashback_amount": 12.0,
+                    "b2b_invoice_id": False,
+                    "ref": "Cashback earned",
+                    "partner_id": self.customer.id,
+                }
+            ],
+        )
+        for invoice, amount in zip(invoices, (2.0, 4.0, 6.0), strict=True):
+            lines = move.line_ids.filtered(
+                lambda line, invoice=invoice: invoice.name in line.name
+            )
+            self.assertEqual(
+                sorted(lines.mapped("balance")), [-amount, amount], invoice.name
+            )
+            self.assertEqual(lines.partner_id, self.customer)
+
+    def test_cancelling_part_of_a_batch_entry(self):
+        """One invoice of a batch reset to draft: only its lines are countered
+        and reconciled; once all are, the last counter-entry is the reversal of
+        the batch entry."""
+        invoices = self.env["account.move"]
+        for price in (100.0, 200.0, 300.0):
+            invoices |= self._invoice([(self.product_drill, 1, price)], post=False)
+        invoices.action_post()
+        batch_move = self._live(invoices).move_id
+        first, rest = invoices[0], invoices[1:]
+        first_accrual = self._live(first)
+        first.button_draft()
+        undo = first_accrual.cancel_entry_ids
+        self.assertRecordValues(
+            undo.move_id,
+            [
+                {
+                    "b2b_cashback_kind": "reverse",
+                    "b2b_cashback_amount": -2.0,
+                    "b2b_invoice_id": first.id,
+                    "reversed_entry_id": False,
+                }
+            ],
+        )
+        liability_lines = batch_move.line_ids.filtered(
+            lambda line: line.account_id == self.liability_a
+        )
+        reconciled = liability_lines.filtered("reconciled")
+        self.assertEqual(reconciled.mapped("balance"), [-2.0])
+        self.assertEqual(
+            reconciled.full_reconcile_id.reconciled_line_ids.move_id,
+            batch_move | undo.move_id,
+        )
+        self.assertEqual(self.card_a.cashback_balance, 10.0)
+        self.assertEqual(self._account_credit_balance(self.liability_a), 10.0)
+        rest_accruals = self._live(rest)
+        rest.button_draft()
+        last_undo = rest_accruals.cancel_entry_ids.move_id
+        self.assertRecordValues(
+            last_undo,
+            [
+                {
+                    "b2b_cashback_amount": -10.0,
+                    "reversed_entry_id": batch_move.id,
+                    "b2b_invoice_id": False,
+                }
+            ],
+        )
+        self.assertTrue(all(liability_lines.mapped("reconciled")))
+        self.assertEqual(self.card_a.cashback_balance, 0.0)
+        self.assertEqual(self._account_credit_balance(self.liability_a), 0.0)
 
     def test_cashback_detection_is_batched(self):
         invoices = self.env["account.move"]

@@ -184,6 +184,32 @@ class TestCashbackInvariant(CashbackCommon):
         self.documents |= invoice
         return f"invoice {invoice.name} redeem={redeem}"
 
+    def step_invoice_batch(self):
+        """Several invoices posted at once: their cashback shares journal
+        entries, which later resets cancel a part of."""
+        company = self.rng.choice([self.company, self.company_b])
+        invoices = self.env["account.move"]
+        for _i in range(self.rng.randint(2, 4)):
+            partner = self.rng.choice(
+                [self.customer, self.contact, self.other_customer]
+            )
+            invoices |= self._invoice(
+                [(self.product_drill, self.rng.randint(1, 3), 100.0)],
+                partner=partner,
+                company=company,
+                date=self.today,
+                post=False,
+            )
+        invoices.action_post()
+        self.documents |= invoices
+        names = ", ".join(invoices.mapped("name"))
+        if self.rng.random() < 0.5:
+            # A mistake noticed on one of them.
+            reset = self.rng.choice(invoices)
+            reset.button_draft()
+            return f"batch {names}, {reset.name} reset"
+        return f"batch {names}"
+
     def step_refund(self):
         invoice = self._pick(
             self.documents.filtered(
@@ -769,6 +795,7 @@ class TestCashbackInvariant(CashbackCommon):
     def test_random_sequence_keeps_the_ledger_reconciled(self):
         steps = [
             (self.step_invoice, 30),
+            (self.step_invoice_batch, 6),
             (self.step_refund, 10),
             (self.step_reset, 10),
             (self.step_repost, 12),
@@ -809,6 +836,14 @@ class TestCashbackInvariant(CashbackCommon):
         self.assertEqual(kinds, {"earn", "redeem", "reverse", "expire", "adjust"})
         self.assertTrue(self.documents.filtered(lambda m: m.state == "cancel"))
         self.assertTrue(self.documents.filtered(lambda m: m.move_type == "out_refund"))
+        # Journal entries shared by a batch, part of which was cancelled alone.
+        counter_moves = self.Transaction.search(
+            [("kind", "=", "reverse"), ("reversed_entry_id.kind", "=", "earn")]
+        ).move_id
+        self.assertTrue(
+            counter_moves.filtered(lambda move: not move.reversed_entry_id),
+            "no part of a batch entry was cancelled",
+        )
         # ... and every path the ledger guard closes.
         for event in (
             "invoice of two orders on two cards",
