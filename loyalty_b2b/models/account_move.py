@@ -113,7 +113,7 @@ class AccountMove(models.Model):
         cards = card_model.sudo().search(
             [
                 ("partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "in", self.company_id.ids),
+                ("company_id", "in", self.company_id._b2b_get_program_companies().ids),
                 *card_model._get_tier_card_domain(fields.Date.context_today(self)),
             ]
         )

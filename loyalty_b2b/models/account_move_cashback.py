@@ -34,7 +34,7 @@ class AccountMove(models.Model):
         cards = empty.sudo().search(
             [
                 ("partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "in", self.company_id.parent_ids.ids),
+                ("company_id", "in", self.company_id._b2b_get_program_companies().ids),
                 ("state", "=", "active"),
                 ("program_id.program_type", "=", "cashback"),
             ]
@@ -43,7 +43,7 @@ class AccountMove(models.Model):
         return {
             move: cards_by_partner.get(move.commercial_partner_id, empty).filtered(
                 lambda card, move=move: (
-                    card.company_id in move.company_id.parent_ids
+                    card.company_id in move.company_id._b2b_get_program_companies()
                     and card.program_id._is_valid_on(move.invoice_date or move.date)
                 )
             )

@@ -43,6 +43,7 @@ class AccountMoveLine(models.Model):
         if not lines:
             return
         moves = lines.move_id
+        program_companies = moves.company_id._b2b_get_program_companies()
         # sudo: the cards of the customers of documents the user posts.
         cards = (
             self.env["loyalty.b2b.card"]
@@ -50,7 +51,7 @@ class AccountMoveLine(models.Model):
             .search(
                 [
                     ("partner_id", "in", moves.commercial_partner_id.ids),
-                    ("company_id", "in", moves.company_id.parent_ids.ids),
+                    ("company_id", "in", program_companies.ids),
                     ("program_id.program_type", "=", "cashback"),
                     ("state", "=", "active"),
                 ]
@@ -65,7 +66,8 @@ class AccountMoveLine(models.Model):
                 or cards.filtered(
                     lambda card, move=move: (
                         card.partner_id == move.commercial_partner_id
-                        and card.company_id in move.company_id.parent_ids
+                        and card.company_id
+                        in move.company_id._b2b_get_program_companies()
                     )
                 )[:1]
             )

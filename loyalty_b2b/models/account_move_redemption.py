@@ -43,7 +43,7 @@ class AccountMove(models.Model):
             if (
                 card.program_id.program_type != "cashback"
                 or card.partner_id != self.commercial_partner_id
-                or card.company_id not in self.company_id.parent_ids
+                or card.company_id not in self.company_id._b2b_get_program_companies()
             ):
                 raise UserError(
                     self.env._(

@@ -20,6 +20,9 @@ class LoyaltyB2bCard(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _check_company_auto = True
+    # A branch's documents use its parent company's cards (see
+    # res.company._b2b_get_program_companies).
+    _check_company_domain = models.check_company_domain_parent_of
 
     name = fields.Char(
         string="Card Number", required=True, readonly=True, copy=False, default="/"

@@ -77,7 +77,10 @@ class LoyaltyB2bCard(models.Model):
         start, end = self._get_spend_window(program, date)
         partner_ids = sorted(partner_ids)
         conditions = [
-            SQL("move.company_id = %s", program.company_id.id),
+            SQL(
+                "move.company_id = ANY(%s)",
+                program.company_id._b2b_get_document_companies().ids,
+            ),
             SQL("move.state = 'posted'"),
             SQL("move.move_type IN ('out_invoice', 'out_refund')"),
             SQL("move.commercial_partner_id = ANY(%s)", partner_ids),

@@ -474,11 +474,13 @@ class LoyaltyB2bProgram(models.Model):
 
     @api.model
     def _get_auto_enroll_programs(self, companies):
-        """Active automatic-enrolment programs of ``companies``, in sudo (the
-        enrolment is the program's rule, not the user's choice)."""
+        """Active automatic-enrolment programs running in ``companies`` (theirs
+        and their parent companies', see
+        ``res.company._b2b_get_program_companies``), in sudo (the enrolment is
+        the program's rule, not the user's choice)."""
         return self.sudo().browse(
             program_id
-            for company in companies
+            for company in companies._b2b_get_program_companies()
             for program_id in self._get_auto_enroll_program_ids(company.id)
         )
 

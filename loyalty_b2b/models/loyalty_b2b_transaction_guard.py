@@ -134,7 +134,8 @@ class LoyaltyB2bTransaction(models.Model):
                     card=card.display_name,
                 )
             )
-        if move.company_id != card.company_id:
+        # The documents of a branch spend its parent company's cards.
+        if card.company_id not in move.company_id._b2b_get_program_companies():
             raise ValidationError(
                 self.env._(
                     "Journal entry %(move)s belongs to another company than card "

@@ -35,6 +35,20 @@ class ResCompany(models.Model):
         required=True,
     )
 
+    def _b2b_get_program_companies(self):
+        """Companies whose loyalty programs apply to the documents of ``self``:
+        each company and those it is a branch of. Like Odoo 18 shares a parent
+        company's chart of accounts and ``sale_loyalty`` its programs with the
+        branches, a program of a company runs in its branches: their orders use
+        its cards, their invoices earn its cashback and count for its tiers."""
+        return self.parent_ids
+
+    def _b2b_get_document_companies(self):
+        """Companies whose documents count in the programs of ``self``: each
+        company and its branches (the converse of
+        ``_b2b_get_program_companies``)."""
+        return self.sudo().search([("id", "child_of", self.ids)]).sudo(False)
+
     def _b2b_setup_loyalty_accounting(self):
         """Give companies with a chart of accounts the default cashback accounts
         and a "Loyalty" journal, keeping whatever is set already."""

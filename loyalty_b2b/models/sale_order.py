@@ -213,7 +213,7 @@ class SaleOrder(models.Model):
         cards = empty.sudo().search(
             [
                 ("partner_id", "in", partners.ids),
-                ("company_id", "in", self.company_id.ids),
+                ("company_id", "in", self.company_id._b2b_get_program_companies().ids),
                 ("state", "=", "active"),
             ]
         )
@@ -223,7 +223,7 @@ class SaleOrder(models.Model):
             candidates = cards.filtered(
                 lambda card, order=order, date=date: (
                     card.partner_id == order.partner_id.commercial_partner_id
-                    and card.company_id == order.company_id
+                    and card.company_id in order.company_id._b2b_get_program_companies()
                     and card.program_id._is_valid_on(date)
                     and card.program_id._filter_eligible_partners(card.partner_id)
                 )

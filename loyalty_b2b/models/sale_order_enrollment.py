@@ -37,7 +37,8 @@ class SaleOrder(models.Model):
             partner = order.partner_id.commercial_partner_id
             for program in programs:
                 if (
-                    program.company_id != order.company_id
+                    program.company_id
+                    not in order.company_id._b2b_get_program_companies()
                     or (program, partner) in enrolled
                     or partner not in eligible[program]
                 ):
@@ -70,7 +71,7 @@ class SaleOrder(models.Model):
             card = cards.filtered(
                 lambda card, order=order: (
                     card.partner_id == order.partner_id.commercial_partner_id
-                    and card.company_id == order.company_id
+                    and card.company_id in order.company_id._b2b_get_program_companies()
                     and card.create_date >= order.create_date
                 )
             )[:1]

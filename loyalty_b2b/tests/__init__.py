@@ -3,6 +3,7 @@ from . import test_card
 from . import test_ledger
 from . import test_ledger_guard_sales
 from . import test_access
+from . import test_branches
 from . import test_settings
 from . import test_tier_engine
 from . import test_tier_rules
