@@ -22,5 +22,6 @@ from . import account_move_line
 from . import account_partial_reconcile
 from . import account_chart_template
 from . import account_account
+from . import account_journal
 from . import product_template
 from . import product_product

@@ -334,9 +334,20 @@ class LoyaltyB2bProgram(models.Model):
         )
 
     def _check_accounts_after_change(self):
-        """Check the accounts of these programs again, naming the program: the
-        accounts themselves changed (type, reconciliation, companies)."""
+        """Check the journal and accounts of these programs again, naming the
+        program: they themselves changed (type, reconciliation, companies)."""
         for program in self:
+            journal = program.journal_id
+            if journal and journal.company_id != program.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "Journal %(journal)s is used by program %(program)s: it "
+                        "must stay in the program's company %(company)s.",
+                        journal=journal.display_name,
+                        program=program.display_name,
+                        company=program.company_id.display_name,
+                    )
+                )
             try:
                 program._check_own_accounting_types()
             except ValidationError as error:

@@ -198,6 +198,22 @@ class TestGuardConfig(CashbackCommon):
         self.rebate_a2.account_type = "expense"
         self.assertEqual(self.program_a.rebate_account_id.account_type, "expense")
 
+    def test_journal_changes_recheck_programs(self):
+        self.program_a.journal_id = self.journal_a2
+        for vals, reason in (
+            ({"type": "sale"}, "miscellaneous journal"),
+            ({"company_id": self.company_b.id}, "company"),
+        ):
+            with (
+                self.subTest(vals=vals),
+                self.assertRaisesRegex(ValidationError, f"Tools cashback.*{reason}"),
+                self.env.cr.savepoint(),
+            ):
+                self.journal_a2.write(vals)
+        # Changes that keep the program's rules hold.
+        self.journal_a2.name = "Loyalty, tools"
+        self.assertEqual(self.program_a.journal_id.name, "Loyalty, tools")
+
     def test_products_of_programs_kept(self):
         product = self.product_training  # reward of the stamp program
         for records in (product, product.product_tmpl_id):
