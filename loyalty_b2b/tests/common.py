@@ -89,6 +89,24 @@ class LoyaltyB2bCommon(AccountTestInvoicingCommon):
             }
         )
 
+    # 2.00 EUR for 1.00 USD (the test company's currency). Before 2017 Odoo
+    # falls back to the oldest rate, so every date a test uses converts at 2.0:
+    # unlike Odoo's default rates, no 3.0 in 2016 nor 1.0 before.
+    EUR_RATES = [("2017-01-01", 2.0)]
+
+    @classmethod
+    def _setup_second_company(cls, **values):
+        """Odoo's accounting data of a second company, with its own chart of
+        accounts (hence its own 15 % sales tax). ``values`` override the
+        company's, e.g. ``currency_id``. Company names are unique: one call per
+        test, or per class in ``setUpClass``."""
+        return cls.setup_other_company(**{"name": "Second Company", **values})
+
+    @classmethod
+    def _setup_eur(cls):
+        """EUR, active, at ``EUR_RATES`` for the test company."""
+        return cls.setup_other_currency("EUR", rates=cls.EUR_RATES)
+
     @classmethod
     def _create_card(cls, program, partner=None, **vals):
         return cls.Card.create(

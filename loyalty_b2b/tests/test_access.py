@@ -159,7 +159,7 @@ class TestAccess(LoyaltyB2bCommon):
 
     @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
     def test_company_b_user_does_not_see_company_a(self):
-        company_b = self.setup_other_company(name="Company B")["company"]
+        company_b = self._setup_second_company()["company"]
         user_b = new_test_user(
             self.env,
             login="lb_user_b",

@@ -37,7 +37,7 @@ class TestCard(LoyaltyB2bCommon):
         )
         self.assertTrue(card_1.name.startswith("B2B-"))
         self.assertNotEqual(card_1.name, card_2.name)
-        other_company = self.setup_other_company(name="Second company")["company"]
+        other_company = self._setup_second_company()["company"]
         program_b = self.Program.with_company(other_company).create(
             {
                 "name": "B discount",

@@ -17,10 +17,8 @@ class CashbackCommon(LoyaltyB2bCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.usd = cls.company.currency_id
-        cls.eur = cls.setup_other_currency("EUR", rates=[("2019-01-01", 2.0)])
-        cls.company_b = cls.setup_other_company(
-            name="Company B", currency_id=cls.eur.id
-        )["company"]
+        cls.eur = cls._setup_eur()
+        cls.company_b = cls._setup_second_company(currency_id=cls.eur.id)["company"]
         cls.env["res.currency.rate"].create(
             {
                 "name": "2019-01-01",

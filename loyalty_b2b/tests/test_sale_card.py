@@ -78,7 +78,7 @@ class TestSaleCard(LoyaltyB2bSaleCommon):
             self._create_order(self.contact, b2b_card_id=other_card.id)
 
     def test_card_of_another_seller_company_refused(self):
-        company_2 = self.setup_other_company(name="Loyalty Company 2")["company"]
+        company_2 = self._setup_second_company()["company"]
         self._create_card(self.program_discount)
         order = self._create_order(company_id=company_2.id)
         self.assertFalse(order.b2b_card_id)

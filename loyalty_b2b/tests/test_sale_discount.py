@@ -385,7 +385,7 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
         )
 
     def test_pricelist_in_another_currency(self):
-        eur = self.setup_other_currency("EUR")
+        eur = self._setup_eur()
         pricelist = self.env["product.pricelist"].create(
             {"name": "EUR", "currency_id": eur.id}
         )
@@ -412,7 +412,7 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
         )
 
     def test_second_company(self):
-        company_2_data = self.setup_other_company(name="Loyalty Company 2")
+        company_2_data = self._setup_second_company()
         company_2 = company_2_data["company"]
         # Loading its chart of accounts gave the products its own sales tax.
         tax_2 = company_2_data["default_tax_sale"]
@@ -509,7 +509,7 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
 
     def test_accumulative_card_in_another_currency(self):
         # 2.00 EUR for 1.00 USD, the company's currency.
-        eur = self.setup_other_currency("EUR", rates=[("2017-01-01", 2.0)])
+        eur = self._setup_eur()
         pricelist = self.env["product.pricelist"].create(
             {"name": "EUR", "currency_id": eur.id}
         )
@@ -585,7 +585,7 @@ class TestSaleDiscount(LoyaltyB2bSaleCommon):
         )
 
     def test_accumulative_card_in_a_second_company(self):
-        company_2_data = self.setup_other_company(name="Loyalty Company 2")
+        company_2_data = self._setup_second_company()
         company_2 = company_2_data["company"]
         # Loading its chart of accounts gave the products its own sales tax.
         tax_2 = company_2_data["default_tax_sale"]

@@ -396,7 +396,7 @@ class TestSaleStamp(LoyaltyB2bSaleCommon):
             order.order_line.filtered("b2b_reward_kind").product_uom_qty = 2.0
 
     def test_pricelist_in_another_currency(self):
-        eur = self.setup_other_currency("EUR")
+        eur = self._setup_eur()
         pricelist = self.env["product.pricelist"].create(
             {"name": "EUR", "currency_id": eur.id}
         )
@@ -433,7 +433,7 @@ class TestSaleStamp(LoyaltyB2bSaleCommon):
         )
 
     def test_second_company(self):
-        company_2_data = self.setup_other_company(name="Loyalty Company 2")
+        company_2_data = self._setup_second_company()
         company_2 = company_2_data["company"]
         # Loading its chart of accounts gave the products its own sales tax.
         tax_2 = company_2_data["default_tax_sale"]

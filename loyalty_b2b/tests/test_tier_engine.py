@@ -146,7 +146,7 @@ class TestTierEngine(TierCommon):
     @freeze_time("2024-06-15")
     def test_other_company_documents_do_not_count(self):
         card = self._card()
-        other_company = self.setup_other_company(name="Second company")["company"]
+        other_company = self._setup_second_company()["company"]
         move = (
             self.env["account.move"]
             .with_company(other_company)
@@ -170,7 +170,7 @@ class TestTierEngine(TierCommon):
 
     @freeze_time("2024-06-15")
     def test_foreign_currency_counts_in_company_currency(self):
-        currency = self.setup_other_currency("EUR", rates=[("2024-01-01", 2.0)])
+        currency = self._setup_eur()
         card = self._card()
         invoice = self._document(
             self.customer, "2024-06-01", 10000.0, currency=currency

@@ -186,7 +186,7 @@ class TestTierNotifications(TierCommon):
     def test_downgrade_activity_falls_back_to_loyalty_administrator(self):
         """Without a salesperson who works in the card's company, a Loyalty
         administrator of that company gets the activity."""
-        other_company = self.setup_other_company(name="Elsewhere")["company"]
+        other_company = self._setup_second_company()["company"]
         self.salesman.write(
             {"company_ids": [(6, 0, other_company.ids)], "company_id": other_company.id}
         )
