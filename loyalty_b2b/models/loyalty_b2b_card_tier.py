@@ -78,8 +78,8 @@ class LoyaltyB2bCard(models.Model):
         partner_ids = sorted(partner_ids)
         conditions = [
             SQL(
-                "move.company_id = ANY(%s)",
-                program.company_id._b2b_get_document_companies().ids,
+                "move.company_id IN %s",
+                program.company_id._b2b_get_document_companies_sql(),
             ),
             SQL("move.state = 'posted'"),
             SQL("move.move_type IN ('out_invoice', 'out_refund')"),

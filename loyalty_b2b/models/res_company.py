@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class ResCompany(models.Model):
@@ -48,6 +49,16 @@ class ResCompany(models.Model):
         company and its branches (the converse of
         ``_b2b_get_program_companies``)."""
         return self.sudo().search([("id", "child_of", self.ids)]).sudo(False)
+
+    def _b2b_get_document_companies_sql(self):
+        """``_b2b_get_document_companies`` of this company as an SQL subquery of
+        their ids: set-based queries (the tier spend) count a company's
+        branches without a query of their own."""
+        self.ensure_one()
+        return SQL(
+            "(SELECT id FROM res_company WHERE parent_path LIKE %s)",
+            f"{self.parent_path}%",
+        )
 
     def _b2b_setup_loyalty_accounting(self):
         """Give companies with a chart of accounts the default cashback accounts

@@ -37,6 +37,13 @@ class TestBranches(LoyaltyB2bSaleCommon):
             self.company._b2b_get_document_companies(), self.company | self.branch
         )
         self.assertEqual(self.branch._b2b_get_document_companies(), self.branch)
+        # Its SQL form names the same companies.
+        for company in (self.company, self.branch):
+            self.env.cr.execute(company._b2b_get_document_companies_sql())
+            self.assertEqual(
+                {row[0] for row in self.env.cr.fetchall()},
+                set(company._b2b_get_document_companies().ids),
+            )
 
     def test_branch_order_takes_the_parent_card(self):
         card = self._create_card(self.program_discount)
