@@ -29,7 +29,9 @@ class AccountMove(models.Model):
 
     def _b2b_get_earning_cards(self):
         """``{invoice: cards}``: active cashback cards of each invoice's customer
-        company whose program runs on the invoice date."""
+        company whose program runs on the invoice date; for an invoice of sales
+        orders, those the orders use (a card left out of an order earns nothing
+        on its invoice)."""
         empty = self.env["loyalty.b2b.card"]
         cards = empty.sudo().search(
             [
@@ -40,15 +42,20 @@ class AccountMove(models.Model):
             ]
         )
         cards_by_partner = cards.grouped("partner_id")
-        return {
-            move: cards_by_partner.get(move.commercial_partner_id, empty).filtered(
+        result = {}
+        for move in self:
+            move_cards = cards_by_partner.get(move.commercial_partner_id, empty)
+            # An invoice of orders earns on the cards those orders use.
+            orders = move.invoice_line_ids.sale_line_ids.order_id
+            if orders:
+                move_cards &= orders.sudo().b2b_card_ids
+            result[move] = move_cards.filtered(
                 lambda card, move=move: (
                     card.company_id in move.company_id._b2b_get_program_companies()
                     and card.program_id._is_valid_on(move.invoice_date or move.date)
                 )
             )
-            for move in self
-        }
+        return result
 
     def _b2b_get_cashback_eligible_lines(self, program):
         """Lines of this invoice or credit note that earn ``program``'s cashback:

@@ -37,8 +37,8 @@ class AccountMoveLine(models.Model):
 
     def _b2b_assign_redemption_cards(self):
         """Give the redemption lines ``self`` that name no card the one they
-        spend: the card of their sales order line, else of their order, else
-        the customer's active cashback card."""
+        spend: the card of their sales order line, else a cashback card of their
+        order, else the customer's active cashback card."""
         lines = self.filtered(lambda line: not line.b2b_card_id)
         if not lines:
             return
@@ -62,7 +62,9 @@ class AccountMoveLine(models.Model):
             move = line.move_id
             card = (
                 line.sale_line_ids.b2b_card_id[:1]
-                or line.sale_line_ids.order_id.b2b_card_id[:1]
+                or line.sale_line_ids.order_id.b2b_card_ids.filtered(
+                    lambda card: card.program_type == "cashback"
+                )[:1]
                 or cards.filtered(
                     lambda card, move=move: (
                         card.partner_id == move.commercial_partner_id

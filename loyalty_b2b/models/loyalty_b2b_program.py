@@ -46,6 +46,12 @@ class LoyaltyB2bProgram(models.Model):
     discount_percent = fields.Float(
         string="Discount (%)", digits="Discount", help="Discount of a discount card."
     )
+    combine_discounts = fields.Boolean(
+        string="Combines with Other Cards",
+        help="Its discount is added (as a further discount) to the discount of "
+        "the customer's best card on the same order. Off: on an order with "
+        "several discount cards, only the one giving the most applies.",
+    )
     tier_ids = fields.One2many("loyalty.b2b.tier", "program_id", string="Tiers")
     spend_period_months = fields.Integer(
         string="Spend Window (months)",

@@ -10,9 +10,40 @@ class SaleOrder(models.Model):
     b2b_commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", string="Customer Company"
     )
+    b2b_card_ids = fields.Many2many(
+        "loyalty.b2b.card",
+        "sale_order_b2b_card_rel",
+        "order_id",
+        "card_id",
+        string="Loyalty Cards",
+        compute="_compute_b2b_card_ids",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        domain="[('partner_id', '=', b2b_commercial_partner_id), "
+        "('state', '=', 'active')]",
+        copy=False,
+        help="The cards of the customer's company this order uses: every active "
+        "card valid on the order date, set when the customer changes. Remove a "
+        "card to leave it out of this order (its discount, stamp, reward and "
+        "cashback).",
+    )
+    b2b_available_card_ids = fields.Many2many(
+        "loyalty.b2b.card",
+        string="Cards of the Customer",
+        compute="_compute_b2b_available_card_ids",
+        help="Every card of the customer's company the order could use.",
+    )
+    b2b_removed_card_ids = fields.Many2many(
+        "loyalty.b2b.card",
+        string="Cards Left Out",
+        compute="_compute_b2b_available_card_ids",
+        help="Cards of the customer's company removed from this order.",
+    )
     b2b_card_id = fields.Many2one(
         "loyalty.b2b.card",
-        string="Loyalty Card",
+        string="Discount Card",
         compute="_compute_b2b_card_id",
         store=True,
         readonly=False,
@@ -20,12 +51,11 @@ class SaleOrder(models.Model):
         index="btree_not_null",
         tracking=True,
         check_company=True,
-        domain="[('partner_id', '=', b2b_commercial_partner_id), "
-        "('state', '=', 'active')]",
+        domain="[('id', 'in', b2b_card_ids)]",
         copy=False,
-        help="Card of the customer's company whose benefit the order gets: the "
-        "one giving the most, chosen when the customer changes. You may pick "
-        "another card of the same company.",
+        help="The card of the order whose discount the lines get: the one giving "
+        "the most. You may pick another of the order's cards. Cards whose "
+        "program combines with others add their discount to it.",
     )
     b2b_program_type = fields.Selection(related="b2b_card_id.program_type")
     b2b_tier_id = fields.Many2one(related="b2b_card_id.tier_id", string="Card Tier")
@@ -59,13 +89,33 @@ class SaleOrder(models.Model):
     )
 
     @api.depends("partner_id", "company_id")
-    def _compute_b2b_card_id(self):
+    def _compute_b2b_card_ids(self):
         quotations = self.filtered(lambda order: order.state in QUOTATION_STATES)
         for order in self - quotations:
-            order.b2b_card_id = order.b2b_card_id
-        best_cards = quotations._b2b_get_best_cards()
+            order.b2b_card_ids = order.b2b_card_ids
+        valid_cards = quotations._b2b_get_valid_cards()
         for order in quotations:
-            order.b2b_card_id = best_cards[order]
+            order.b2b_card_ids = valid_cards[order]
+
+    @api.depends("b2b_card_ids")
+    def _compute_b2b_card_id(self):
+        for order in self:
+            if order.state not in QUOTATION_STATES:
+                order.b2b_card_id = order.b2b_card_id
+                continue
+            order.b2b_card_id = max(
+                order.b2b_card_ids._origin,
+                key=lambda card: card._get_benefit_rank(),
+                default=order.b2b_card_ids._origin.browse(),
+            )
+
+    @api.depends("b2b_card_ids", "partner_id", "company_id")
+    def _compute_b2b_available_card_ids(self):
+        valid_cards = self._b2b_get_valid_cards()
+        for order in self:
+            applied = order.b2b_card_ids._origin
+            order.b2b_available_card_ids = valid_cards[order] | applied
+            order.b2b_removed_card_ids = valid_cards[order] - applied
 
     @api.depends(
         "order_line.price_subtotal",
@@ -81,19 +131,14 @@ class SaleOrder(models.Model):
 
     @api.depends(
         "state",
-        "b2b_card_id.is_stamp_reward_ready",
-        "b2b_card_id.state",
+        "b2b_card_ids.is_stamp_reward_ready",
+        "b2b_card_ids.state",
         "order_line.b2b_reward_kind",
+        "order_line.b2b_card_id",
     )
     def _compute_b2b_is_reward_available(self):
         for order in self:
-            card = order.b2b_card_id
-            order.b2b_is_reward_available = (
-                order.state in QUOTATION_STATES
-                and card.state == "active"
-                and card.is_stamp_reward_ready
-                and "stamp_reward" not in order.order_line.mapped("b2b_reward_kind")
-            )
+            order.b2b_is_reward_available = bool(order._b2b_get_reward_cards())
 
     @api.depends("order_line.discount", "order_line.b2b_technical_discount")
     def _compute_b2b_manual_discount_count(self):
@@ -102,21 +147,23 @@ class SaleOrder(models.Model):
                 order.order_line.filtered("b2b_has_manual_discount")
             )
 
-    @api.constrains("b2b_card_id", "partner_id")
+    @api.constrains("b2b_card_id", "b2b_card_ids", "partner_id")
     def _check_b2b_card_id(self):
-        for order in self.filtered("b2b_card_id"):
-            if order.b2b_card_id.partner_id != order.partner_id.commercial_partner_id:
-                raise ValidationError(
-                    self.env._(
-                        "Loyalty card %(card)s belongs to %(holder)s: it cannot be "
-                        "used on an order of %(customer)s. Pick one of %(company)s's "
-                        "cards, or none.",
-                        card=order.b2b_card_id.display_name,
-                        holder=order.b2b_card_id.partner_id.display_name,
-                        customer=order.partner_id.display_name,
-                        company=order.partner_id.commercial_partner_id.display_name,
+        for order in self:
+            customer = order.partner_id.commercial_partner_id
+            for card in order.b2b_card_ids | order.b2b_card_id:
+                if card.partner_id != customer:
+                    raise ValidationError(
+                        self.env._(
+                            "Loyalty card %(card)s belongs to %(holder)s: it cannot "
+                            "be used on an order of %(customer)s. Pick one of "
+                            "%(company)s's cards, or none.",
+                            card=card.display_name,
+                            holder=card.partner_id.display_name,
+                            customer=order.partner_id.display_name,
+                            company=customer.display_name,
+                        )
                     )
-                )
 
     def _get_copiable_order_lines(self):
         # A copy earns its own rewards.
@@ -126,10 +173,67 @@ class SaleOrder(models.Model):
             .filtered(lambda line: not line.b2b_reward_kind)
         )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = super().create(vals_list)
+        orders._b2b_apply_main_card()
+        return orders
+
     def write(self, vals):
         if "b2b_card_id" in vals:
             self._b2b_check_card_change(vals["b2b_card_id"])
-        return super().write(vals)
+        if "b2b_card_ids" in vals:
+            self._b2b_check_card_set_change()
+        res = super().write(vals)
+        if "b2b_card_id" in vals:
+            self._b2b_apply_main_card()
+        if "b2b_card_ids" in vals:
+            self._b2b_get_lines_of_removed_cards().unlink()
+        return res
+
+    @api.onchange("b2b_card_ids")
+    def _onchange_b2b_card_ids(self):
+        # A card left out of the quotation takes its reward and redemption along.
+        self.order_line -= self._b2b_get_lines_of_removed_cards()
+
+    def _b2b_get_lines_of_removed_cards(self):
+        """Reward and redemption lines of quotations ``self`` spending a card
+        that is no longer one of the order's cards."""
+        return self.order_line.filtered(
+            lambda line: (
+                line.b2b_reward_kind
+                and line.b2b_card_id
+                and line.order_id.state in QUOTATION_STATES
+                and line.b2b_card_id._origin not in line.order_id.b2b_card_ids._origin
+            )
+        )
+
+    def _b2b_apply_main_card(self):
+        """The discount card is one of the order's cards: a card of the customer
+        picked as discount card (an integration, an import) joins them."""
+        for order in self:
+            card = order.b2b_card_id
+            if card and card not in order.b2b_card_ids:
+                order.with_context(b2b_allow_card_set_change=True).b2b_card_ids |= card
+
+    def _b2b_check_card_set_change(self):
+        """A confirmed or cancelled order keeps its cards, like its discount
+        card; automatic enrolment adds the card it issues (in the context, as
+        the discount card joining its cards does)."""
+        if self.env.context.get("b2b_allow_card_set_change"):
+            return
+        for order in self:
+            if order.state not in QUOTATION_STATES and (
+                order.b2b_card_ids or order.state == "cancel"
+            ):
+                raise UserError(
+                    self.env._(
+                        "The loyalty cards of %(order)s cannot change: the order "
+                        "is confirmed or cancelled, and its stamps and cashback "
+                        "were counted on them.",
+                        order=order.name,
+                    )
+                )
 
     def _b2b_check_card_change(self, card_id):
         """A confirmed or cancelled order keeps its card: its stamps and cashback
@@ -201,9 +305,10 @@ class SaleOrder(models.Model):
         lines._compute_discount()
         return True
 
-    def _b2b_get_best_cards(self):
-        """``{order: card}``: the active card of each order's customer company,
-        valid on the order date and eligible, that gives the most."""
+    def _b2b_get_valid_cards(self):
+        """``{order: cards}``: the active cards of each order's customer company,
+        valid on the order date and eligible (in sudo: whoever may write the
+        order gets its customer's cards)."""
         empty = self.env["loyalty.b2b.card"]
         partners = self.partner_id.commercial_partner_id
         if not partners:
@@ -228,70 +333,94 @@ class SaleOrder(models.Model):
                     and card.program_id._filter_eligible_partners(card.partner_id)
                 )
             )
-            best = max(
-                candidates, key=lambda card: card._get_benefit_rank(), default=empty
-            )
-            result[order] = best.sudo(False)
+            result[order] = candidates.sudo(False)
         return result
 
     def _b2b_check_confirmation(self):
-        """Refuse to confirm orders whose card cannot give what they promise.
+        """Refuse to confirm orders whose cards cannot give what they promise,
+        and leave out the cards no longer valid that the order does not use.
 
         The cards whose stamps or cashback the orders spend are locked first, so
         that two orders confirmed at the same time cannot spend the same balance.
         """
-        today = fields.Date.context_today(self)
-        expected_types = {"stamp_reward": "stamp", "cashback": "cashback"}
-        spending = self.browse()
         quotations = self.filtered(lambda o: o.state in QUOTATION_STATES)
-        quotations.b2b_card_id.sudo()._fetch_confirmation_fields()
+        # sudo: the cards were checked when they were set on the order; reading
+        # their state and program needs no access check on every confirmation.
+        quotations.b2b_card_ids.sudo()._fetch_confirmation_fields()
         for order in quotations:
-            # sudo: the card was checked when it was set on the order; reading
-            # its state and program needs no access check on every confirmation.
-            card = order.b2b_card_id.sudo()
-            kinds = set(order.order_line.mapped("b2b_reward_kind")) - {False}
-            if not card:
-                if kinds:
-                    raise UserError(
-                        self.env._(
-                            "%(order)s holds loyalty reward or cashback lines but "
-                            "no loyalty card: choose the card or remove the lines.",
-                            order=order.name,
-                        )
+            order._b2b_check_reward_lines()
+            invalid = order._b2b_get_invalid_cards()
+            if invalid:
+                order.with_context(
+                    b2b_allow_card_set_change=True
+                ).b2b_card_ids -= invalid
+        lines = quotations.order_line
+        stamp_rewards = lines.filtered(lambda l: l.b2b_reward_kind == "stamp_reward")
+        # Stamps are spent in the ledger at once, which locks their cards;
+        # cashback is only committed until the invoice: lock it here.
+        stamp_rewards.order_id._b2b_check_stamps()
+        redemptions = lines.filtered(lambda line: line.b2b_reward_kind == "cashback")
+        redemptions.b2b_card_id._lock_for_spending()
+        redemptions.order_id._b2b_check_cashback()
+
+    def _b2b_check_reward_lines(self):
+        """Each reward or redemption line spends a card of the order of its
+        kind: stamp rewards a stamp card, cashback a cashback card."""
+        self.ensure_one()
+        expected_types = {"stamp_reward": "stamp", "cashback": "cashback"}
+        cards = self.b2b_card_ids.sudo()
+        for line in self.order_line.filtered("b2b_reward_kind"):
+            expected_type = expected_types[line.b2b_reward_kind]
+            same_type = cards.filtered(lambda c, t=expected_type: c.program_type == t)
+            if not line.b2b_card_id and len(same_type) == 1:
+                # A line added another way (an import, an integration) spends
+                # the order's only card of its kind.
+                line.b2b_card_id = same_type.sudo(False)
+            card = line.b2b_card_id.sudo()
+            if not cards:
+                raise UserError(
+                    self.env._(
+                        "%(order)s holds loyalty reward or cashback lines but "
+                        "no loyalty card: choose the card or remove the lines.",
+                        order=self.name,
                     )
-                continue
-            if card.state != "active" or not card.program_id._is_valid_on(today):
+                )
+            if card not in cards or card.program_type != expected_type:
+                raise UserError(
+                    self.env._(
+                        "The reward or cashback lines of %(order)s do not match its "
+                        "loyalty cards: each spends a card of the order, stamp "
+                        "rewards a stamp card, cashback a cashback card. Remove "
+                        "the line %(line)s or add its card to the order.",
+                        order=self.name,
+                        line=line.name,
+                    )
+                )
+
+    def _b2b_get_invalid_cards(self):
+        """The cards of this quotation no longer valid (blocked, expired, program
+        ended) that it does not use; a clear error for those it uses (its
+        discount card, the cards its reward and redemption lines spend)."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        spent = self.order_line.filtered("b2b_reward_kind").b2b_card_id
+        used = self.b2b_card_id | spent
+        invalid = self.b2b_card_ids.sudo().filtered(
+            lambda card: (
+                card.state != "active" or not card.program_id._is_valid_on(today)
+            )
+        )
+        for card in invalid:
+            if card in used:
                 raise UserError(
                     self.env._(
                         "Loyalty card %(card)s of %(order)s is no longer valid "
                         "(blocked, expired or its program ended): choose another "
                         "card or none, then confirm.",
                         card=card.display_name,
-                        order=order.name,
+                        order=self.name,
                     )
                 )
-            if any(
-                expected_types[kind] != card.program_id.program_type for kind in kinds
-            ) or (order.order_line.filtered("b2b_reward_kind").b2b_card_id - card):
-                raise UserError(
-                    self.env._(
-                        "The reward or cashback lines of %(order)s do not match its "
-                        "loyalty card %(card)s: stamp rewards need a stamp card, "
-                        "cashback a cashback card. Remove the lines or choose the "
-                        "right card.",
-                        order=order.name,
-                        card=card.display_name,
-                    )
-                )
-            if kinds:
-                spending |= order
-        if spending:
-            by_type = spending.grouped(lambda o: o.b2b_card_id.program_id.program_type)
-            # Stamps are spent in the ledger at once, which locks their cards;
-            # cashback is only committed until the invoice: lock it here.
-            by_type.get("stamp", self.browse())._b2b_check_stamps()
-            cashback = by_type.get("cashback", self.browse())
-            cashback.b2b_card_id._lock_for_spending()
-            cashback._b2b_check_cashback()
+        return invalid.sudo(False)
 
     # Invoicing: cashback spent in proportion to what is invoiced ------------

@@ -16,7 +16,10 @@ class SaleOrder(models.Model):
 
     def action_b2b_open_cashback_wizard(self):
         self.ensure_one()
-        self._b2b_check_cashback_card()
+        self._b2b_check_cashback_quotation()
+        if not self._b2b_get_cashback_cards():
+            # The clear error of a quotation without a cashback card.
+            self._b2b_check_cashback_card()
         return {
             "name": self.env._("Use Cashback"),
             "type": "ir.actions.act_window",
@@ -26,15 +29,18 @@ class SaleOrder(models.Model):
             "context": {"default_order_id": self.id},
         }
 
-    def b2b_apply_cashback(self, amount):
-        """Spend ``amount`` (in the order's currency) of the card's cashback on
-        this quotation, as one redemption line replacing any previous one.
+    def b2b_apply_cashback(self, amount, card=None):
+        """Spend ``amount`` (in the order's currency) of the cashback of ``card``
+        (a card or its id; optional when the order has one cashback card) on
+        this quotation, as one redemption line replacing any previous one of
+        that card.
 
         Public: integrations may call it. Raises a UserError when the amount is
-        not positive, exceeds the order's total or the card's available balance.
+        not positive, exceeds the order's total or the card's available balance,
+        or when the card is not a cashback card of the order.
         """
         self.ensure_one()
-        card = self._b2b_check_cashback_card()
+        card = self._b2b_check_cashback_card(card)
         currency = self.currency_id
         if not is_finite_number(amount):
             raise UserError(
@@ -48,17 +54,15 @@ class SaleOrder(models.Model):
             raise UserError(self.env._("The cashback to use must be positive."))
         # Taken before reading the balance: see loyalty.b2b.card._lock_for_spending().
         card._lock_for_spending()
-        available, order_total = self._b2b_get_cashback_limits()
-        usable = self._b2b_get_usable_cashback(order_total)
+        available, order_total = self._b2b_get_cashback_limits(card)
+        usable = self._b2b_get_usable_cashback(order_total, card)
         if currency.compare_amounts(amount, usable) > 0:
             raise UserError(self._b2b_cashback_over_total_message(amount, usable))
         if currency.compare_amounts(amount, available) > 0:
             raise UserError(
                 self._b2b_cashback_exceeded_message(card, amount, available, currency)
             )
-        self.order_line.filtered(
-            lambda line: line.b2b_reward_kind == "cashback"
-        ).unlink()
+        self._b2b_get_redemption_lines(card).unlink()
         self.env["sale.order.line"].create(
             {
                 "order_id": self.id,
@@ -75,10 +79,25 @@ class SaleOrder(models.Model):
         )
         return True
 
-    def _b2b_check_cashback_card(self):
-        """The order's cashback card, or a clear error."""
+    def _b2b_get_redemption_lines(self, card=None):
+        """The cashback redemption lines of this order (of ``card`` only)."""
+        return self.order_line.filtered(
+            lambda line: (
+                line.b2b_reward_kind == "cashback"
+                and (not card or line.b2b_card_id == card)
+            )
+        )
+
+    def _b2b_get_cashback_cards(self):
+        """The active cashback cards of this order, the most available first."""
         self.ensure_one()
-        card = self.b2b_card_id
+        cards = self.b2b_card_ids._origin.filtered(
+            lambda card: card.program_type == "cashback" and card.state == "active"
+        )
+        return cards.sorted(lambda card: (-card.cashback_available, card.id))
+
+    def _b2b_check_cashback_quotation(self):
+        self.ensure_one()
         if self.state not in QUOTATION_STATES:
             raise UserError(
                 self.env._(
@@ -87,11 +106,50 @@ class SaleOrder(models.Model):
                     order=self.name,
                 )
             )
-        if card.program_type != "cashback" or card.state != "active":
+
+    def _b2b_check_cashback_card(self, card=None):
+        """The cashback card ``card`` (a card or its id) of this quotation; by
+        default its discount card when that is a cashback card, or its only
+        cashback card. A clear error otherwise."""
+        self.ensure_one()
+        self._b2b_check_cashback_quotation()
+        cards = self._b2b_get_cashback_cards()
+        if isinstance(card, int) and not isinstance(card, bool):
+            card = self.env["loyalty.b2b.card"].browse(card)
+        elif card is not None and not isinstance(card, models.BaseModel):
             raise UserError(
                 self.env._(
-                    "%(order)s has no active cashback card: choose the customer's "
-                    "cashback card in the Loyalty Card field first.",
+                    "The cashback card must be a card or its id, not %(value)r.",
+                    value=card,
+                )
+            )
+        if card is None and self.b2b_card_id._origin in cards:
+            # The card the salesperson put first.
+            card = self.b2b_card_id._origin
+        if card is None and len(cards) > 1:
+            raise UserError(
+                self.env._(
+                    "%(order)s has several cashback cards (%(cards)s): say which "
+                    "one to use.",
+                    order=self.name,
+                    cards=", ".join(cards.mapped("name")),
+                )
+            )
+        if card is None:
+            card = cards[:1]
+        if not cards:
+            raise UserError(
+                self.env._(
+                    "%(order)s has no active cashback card: add the customer's "
+                    "cashback card to the order's loyalty cards first.",
+                    order=self.name,
+                )
+            )
+        if card not in cards:
+            raise UserError(
+                self.env._(
+                    "Card %(card)s is not an active cashback card of %(order)s.",
+                    card=card.display_name,
                     order=self.name,
                 )
             )
@@ -105,12 +163,12 @@ class SaleOrder(models.Model):
             )
         return card
 
-    def _b2b_get_cashback_limits(self):
-        """(available cashback, order total without redemption), both in the
-        order's currency. The available amount is rounded down so that spending
-        all of it never exceeds the balance once converted back."""
+    def _b2b_get_cashback_limits(self, card):
+        """(available cashback of ``card``, order total without its redemption
+        line), both in the order's currency. The available amount is rounded
+        down so that spending all of it never exceeds the balance once
+        converted back."""
         self.ensure_one()
-        card = self.b2b_card_id
         available = card.currency_id._convert(
             card.cashback_available,
             self.currency_id,
@@ -123,18 +181,16 @@ class SaleOrder(models.Model):
             precision_rounding=self.currency_id.rounding,
             rounding_method="DOWN",
         )
-        redemption = self.order_line.filtered(
-            lambda line: line.b2b_reward_kind == "cashback"
-        )
+        redemption = self._b2b_get_redemption_lines(card)
         order_total = self.amount_total - sum(redemption.mapped("price_total"))
         return available, order_total
 
-    def _b2b_get_usable_cashback(self, order_total):
-        """The most cashback (the redemption line's untaxed price, in the
-        order's currency) that keeps the order's total at or above zero: the
+    def _b2b_get_usable_cashback(self, order_total, card):
+        """The most cashback of ``card`` (the redemption line's untaxed price, in
+        the order's currency) that keeps the order's total at or above zero: the
         order total itself, unless the redemption product bears taxes."""
         self.ensure_one()
-        product = self.b2b_card_id.program_id.cashback_redemption_product_id
+        product = card.program_id.cashback_redemption_product_id
         taxes = self.fiscal_position_id.map_tax(
             product.taxes_id._filter_taxes_by_company(self.company_id)
         )
@@ -161,16 +217,15 @@ class SaleOrder(models.Model):
         )
 
     def _b2b_get_cashback_spent(self):
-        """Cashback each order of ``self`` spends once confirmed today, in company
-        currency (as its commitment will count it)."""
+        """``{card: amount}``: cashback the orders ``self`` spend on each card
+        once confirmed today, in company currency (as their commitments will
+        count it)."""
         today = fields.Date.context_today(self)
-        spent = {}
-        for order in self:
-            lines = order.order_line.filtered(
-                lambda line: line.b2b_reward_kind == "cashback"
-            )
-            spent[order] = order.currency_id._convert(
-                -sum(lines.mapped("price_subtotal")),
+        spent = defaultdict(float)
+        for line in self._b2b_get_redemption_lines():
+            order = line.order_id
+            spent[line.b2b_card_id] += order.currency_id._convert(
+                -line.price_subtotal,
                 order.company_id.currency_id,
                 order.company_id,
                 today,
@@ -188,10 +243,7 @@ class SaleOrder(models.Model):
                         order=order.name,
                     )
                 )
-        requested = defaultdict(float)
-        for order, amount in self._b2b_get_cashback_spent().items():
-            requested[order.b2b_card_id] += amount
-        for card, amount in requested.items():
+        for card, amount in self._b2b_get_cashback_spent().items():
             if card.currency_id.compare_amounts(amount, card.cashback_available) > 0:
                 raise UserError(
                     self._b2b_cashback_exceeded_message(

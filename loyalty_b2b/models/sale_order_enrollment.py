@@ -67,13 +67,18 @@ class SaleOrder(models.Model):
         cards = cards.filtered(
             lambda card: card.state == "active" and card.program_id in programs
         ).sorted(lambda card: (card.program_id.sequence, card.program_id.id))
-        for order in orders.filtered(lambda order: not order.b2b_card_id):
-            card = cards.filtered(
+        for order in orders:
+            new_cards = cards.filtered(
                 lambda card, order=order: (
                     card.partner_id == order.partner_id.commercial_partner_id
                     and card.company_id in order.company_id._b2b_get_program_companies()
                     and card.create_date >= order.create_date
+                    and card not in order.b2b_card_ids
                 )
-            )[:1]
-            if card:
-                order.b2b_card_id = card.sudo(False)
+            ).sudo(False)
+            if new_cards:
+                # The order now uses them too: its invoice earns their cashback.
+                order = order.with_context(b2b_allow_card_set_change=True)
+                order.b2b_card_ids |= new_cards
+                if not order.b2b_card_id:
+                    order.b2b_card_id = new_cards[:1]

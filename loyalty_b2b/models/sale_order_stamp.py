@@ -3,6 +3,8 @@ from collections import defaultdict
 from odoo import models
 from odoo.exceptions import UserError
 
+from .sale_order_line import QUOTATION_STATES
+
 
 class SaleOrder(models.Model):
     """Stamp cards on orders: the reward, the stamps earned and spent at
@@ -10,21 +12,52 @@ class SaleOrder(models.Model):
 
     _inherit = "sale.order"
 
-    def action_b2b_add_stamp_reward(self):
-        """Add the stamp card's reward, free of charge; confirming the order
+    def _b2b_get_reward_cards(self):
+        """The stamp cards of this quotation holding the stamps of their reward,
+        whose reward is not on it yet."""
+        self.ensure_one()
+        if self.state not in QUOTATION_STATES:
+            return self.env["loyalty.b2b.card"]
+        rewarded = self.order_line.filtered(
+            lambda line: line.b2b_reward_kind == "stamp_reward"
+        ).b2b_card_id
+        # The real cards: on a quotation being edited they are new records,
+        # whose stamps are not read from the ledger.
+        return self.b2b_card_ids._origin.filtered(
+            lambda card: (
+                card.state == "active"
+                and card.is_stamp_reward_ready
+                and card not in rewarded._origin
+            )
+        )
+
+    def action_b2b_add_stamp_reward(self, card_id=None):
+        """Add the reward of each stamp card of the order holding its stamps
+        (or of the card ``card_id`` only), free of charge; confirming the order
         consumes the stamps."""
         self.ensure_one()
-        card = self.b2b_card_id
-        if not self.b2b_is_reward_available:
+        cards = self._b2b_get_reward_cards()
+        if card_id:
+            cards = cards.filtered(lambda card: card.id == card_id)
+        if not cards:
             raise UserError(
                 self.env._(
                     "No stamp reward is available on %(order)s: it needs a "
-                    "quotation with an active stamp card holding %(required)s "
-                    "stamps, and no reward yet.",
+                    "quotation with an active stamp card holding the stamps of "
+                    "its reward, and that reward not on it yet.",
                     order=self.name,
-                    required=card.stamps_required,
                 )
             )
+        sequence = max(self.order_line.mapped("sequence"), default=10)
+        vals_list = []
+        for card in cards:
+            sequence += 1
+            vals_list.append(self._b2b_prepare_stamp_reward_line(card, sequence))
+        self.env["sale.order.line"].create(vals_list)
+        return True
+
+    def _b2b_prepare_stamp_reward_line(self, card, sequence):
+        """Values of the free reward line of stamp ``card`` on this order."""
         product = card.program_id.stamp_reward_product_id
         if not product.active:
             raise UserError(
@@ -34,30 +67,28 @@ class SaleOrder(models.Model):
                     program=card.program_id.display_name,
                 )
             )
-        self.env["sale.order.line"].create(
-            {
-                "order_id": self.id,
-                "b2b_card_id": card.id,
-                "product_id": product.id,
-                "name": self.env._(
-                    "%(product)s\nStamp reward: %(stamps)s stamps of card %(card)s",
-                    product=product.display_name,
-                    stamps=card.stamps_required,
-                    card=card.name,
-                ),
-                "product_uom_qty": 1.0,
-                "discount": 100.0,
-                "b2b_reward_kind": "stamp_reward",
-                "sequence": max(self.order_line.mapped("sequence"), default=10) + 1,
-            }
-        )
-        return True
+        return {
+            "order_id": self.id,
+            "b2b_card_id": card.id,
+            "product_id": product.id,
+            "name": self.env._(
+                "%(product)s\nStamp reward: %(stamps)s stamps of card %(card)s",
+                product=product.display_name,
+                stamps=card.stamps_required,
+                card=card.name,
+            ),
+            "product_uom_qty": 1.0,
+            "discount": 100.0,
+            "b2b_reward_kind": "stamp_reward",
+            "sequence": sequence,
+        }
 
     def _b2b_check_stamps(self):
         """The cards hold the stamps of the rewards of the orders ``self``."""
         rewards = defaultdict(int)
-        for order in self:
-            rewards[order.b2b_card_id] += 1
+        for line in self.order_line:
+            if line.b2b_reward_kind == "stamp_reward":
+                rewards[line.b2b_card_id] += 1
         for card, count in rewards.items():
             needed = count * card.stamps_required
             if card.stamp_count < needed:
@@ -74,41 +105,49 @@ class SaleOrder(models.Model):
 
     def _b2b_record_stamps(self):
         """Ledger entries of the stamp cards of the orders just confirmed: one
-        stamp per order reaching the program's minimum, the reward's stamps
-        consumed."""
+        stamp on each stamp card of an order reaching its program's minimum, the
+        stamps of each reward consumed."""
         vals_list = []
         for order in self:
             # sudo: see _b2b_check_confirmation.
-            card = order.b2b_card_id.sudo()
-            program = card.program_id
-            if program.program_type != "stamp":
-                continue
-            # The minimum, in company currency, at the order's own rate.
-            minimum = program.stamp_min_amount * order.currency_rate
-            if order.currency_id.compare_amounts(order.amount_untaxed, minimum) >= 0:
-                vals_list.append(
-                    {
-                        "card_id": card.id,
-                        "kind": "stamp",
-                        "stamps": 1,
-                        "sale_order_id": order.id,
-                        "note": self.env._("Order %(order)s", order=order.name),
-                    }
-                )
-            if "stamp_reward" in order.order_line.mapped("b2b_reward_kind"):
-                vals_list.append(
-                    {
-                        "card_id": card.id,
-                        "kind": "stamp_reward",
-                        "stamps": -card.stamps_required,
-                        "sale_order_id": order.id,
-                        "note": self.env._(
-                            "Reward of order %(order)s", order=order.name
-                        ),
-                    }
-                )
+            for card in order.b2b_card_ids.sudo():
+                if card.program_id.program_type == "stamp":
+                    vals_list += order._b2b_prepare_stamp_vals(card)
         # sudo: the ledger is append-only and written by business flows only.
         self.env["loyalty.b2b.transaction"].sudo().create(vals_list)
+
+    def _b2b_prepare_stamp_vals(self, card):
+        """Ledger values of what confirming this order does to stamp ``card``."""
+        self.ensure_one()
+        vals_list = []
+        program = card.program_id
+        # The minimum, in company currency, at the order's own rate.
+        minimum = program.stamp_min_amount * self.currency_rate
+        if self.currency_id.compare_amounts(self.amount_untaxed, minimum) >= 0:
+            vals_list.append(
+                {
+                    "card_id": card.id,
+                    "kind": "stamp",
+                    "stamps": 1,
+                    "sale_order_id": self.id,
+                    "note": self.env._("Order %(order)s", order=self.name),
+                }
+            )
+        for _line in self.order_line.filtered(
+            lambda line: (
+                line.b2b_reward_kind == "stamp_reward" and line.b2b_card_id == card
+            )
+        ):
+            vals_list.append(
+                {
+                    "card_id": card.id,
+                    "kind": "stamp_reward",
+                    "stamps": -card.stamps_required,
+                    "sale_order_id": self.id,
+                    "note": self.env._("Reward of order %(order)s", order=self.name),
+                }
+            )
+        return vals_list
 
     def _b2b_get_stamps_to_return(self):
         """``[(order, card, kind, stamps)]``: what the confirmation of the orders

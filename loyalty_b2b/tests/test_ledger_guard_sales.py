@@ -85,8 +85,27 @@ class TestLedgerGuardSales(LoyaltyB2bSaleCommon):
     def test_quotation_spending_another_card_is_not_confirmed(self):
         order = self._spending_order(self.card, 100.0)
         order.b2b_card_id = self.card_y
+        # Both cards on the order: the redemption still spends X.
+        self.assertEqual(order.b2b_card_ids, self.card | self.card_y)
+        redemption = order.order_line.filtered("b2b_reward_kind")
+        self.assertEqual(redemption.b2b_card_id, self.card)
+        # Left out of the order, X takes its redemption along.
+        order.b2b_card_ids -= self.card
+        self.assertFalse(order.order_line.filtered("b2b_reward_kind"))
+        # A redemption line of a card the order does not use is refused.
+        order.order_line = [
+            Command.create(
+                {
+                    "product_id": self.redemption_product.id,
+                    "price_unit": -100.0,
+                    "b2b_reward_kind": "cashback",
+                    "b2b_card_id": self.card.id,
+                }
+            )
+        ]
         with self.assertRaisesRegex(UserError, "do not match"):
             order.action_confirm()
+        self.assertEqual(self.card.cashback_committed, 0.0)
 
     # 2. An invoice of several orders books each card's share -----------------
 

@@ -231,10 +231,9 @@ class TestSaleCashback(LoyaltyB2bSaleCommon):
 
     def test_redemption_line_never_discounted(self):
         """A cashback card discounts nothing (its tiers give cashback): the
-        redemption line meets a card discount only on a quotation moved to
-        another card of the company, which then cannot be confirmed. The line
-        keeps its price and takes none of that card's discount, whatever
-        recomputes."""
+        redemption line meets a card discount when the company's discount card
+        is on the order too. The line keeps its price and takes none of that
+        card's discount, whatever recomputes."""
         order = self._create_order()
         order.b2b_apply_cashback(150.0)
         drill, redemption = order.order_line
@@ -274,8 +273,10 @@ class TestSaleCashback(LoyaltyB2bSaleCommon):
                 }
             ],
         )
-        with self.assertRaisesRegex(UserError, "cashback a cashback card"):
-            order.action_confirm()
+        # Both cards on one order: the discount card's discount, the cashback
+        # card's cashback.
+        order.action_confirm()
+        self.assertEqual(self.card.cashback_committed, 150.0)
 
     def test_taxed_redemption_keeps_the_total_at_zero(self):
         """A redemption product bearing the 15 % tax: 100.00 of cashback takes

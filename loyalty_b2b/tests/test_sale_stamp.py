@@ -370,10 +370,21 @@ class TestSaleStamp(LoyaltyB2bSaleCommon):
         self._collect_stamps(3)
         order = self._create_order()
         order.action_b2b_add_stamp_reward()
+        # Another card's discount on the lines: the reward stays the stamp card's.
         discount_card = self._create_card(self.program_discount)
         order.b2b_card_id = discount_card
-        with self.assertRaisesRegex(UserError, "stamp rewards need a stamp card"):
+        self.assertEqual(order.b2b_card_ids, self.card | discount_card)
+        # A reward line spending a card that is not a stamp card of the order.
+        reward = order.order_line.filtered("b2b_reward_kind")
+        reward.b2b_card_id = discount_card
+        with self.assertRaisesRegex(UserError, "stamp rewards a stamp card"):
             order.action_confirm()
+        # The stamp card left out of the order takes its reward along.
+        reward.b2b_card_id = self.card
+        order.b2b_card_ids -= self.card
+        self.assertFalse(order.order_line.filtered("b2b_reward_kind"))
+        order.action_confirm()
+        self.assertEqual(self.card.stamp_count, 3)
 
     def test_salesperson_rewards_and_stamps(self):
         self._collect_stamps(3)

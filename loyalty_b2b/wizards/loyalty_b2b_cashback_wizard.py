@@ -9,7 +9,20 @@ class LoyaltyB2bCashbackWizard(models.TransientModel):
         "sale.order", string="Quotation", required=True, ondelete="cascade"
     )
     currency_id = fields.Many2one(related="order_id.currency_id")
-    card_id = fields.Many2one(related="order_id.b2b_card_id")
+    card_ids = fields.Many2many(
+        "loyalty.b2b.card", compute="_compute_card_ids", string="Cashback Cards"
+    )
+    card_id = fields.Many2one(
+        "loyalty.b2b.card",
+        string="Card",
+        compute="_compute_card_id",
+        store=True,
+        readonly=False,
+        required=True,
+        domain="[('id', 'in', card_ids)]",
+        help="The cashback card of the quotation to spend: the one with the most "
+        "available by default.",
+    )
     available_amount = fields.Monetary(
         string="Available",
         compute="_compute_limits",
@@ -37,15 +50,29 @@ class LoyaltyB2bCashbackWizard(models.TransientModel):
     )
 
     @api.depends("order_id")
+    def _compute_card_ids(self):
+        for wizard in self:
+            wizard.card_ids = wizard.order_id._b2b_get_cashback_cards()
+
+    @api.depends("card_ids")
+    def _compute_card_id(self):
+        for wizard in self:
+            # Real cards: the cards of a wizard being edited are new records.
+            cards = wizard.card_ids._origin
+            main = wizard.order_id.b2b_card_id._origin
+            wizard.card_id = main if main in cards else cards[:1]
+
+    @api.depends("order_id", "card_id")
     def _compute_limits(self):
         for wizard in self:
-            if wizard.order_id.b2b_program_type == "cashback":
+            card = wizard.card_id._origin
+            if card:
                 order = wizard.order_id
                 wizard.available_amount, wizard.order_total = (
-                    order._b2b_get_cashback_limits()
+                    order._b2b_get_cashback_limits(card)
                 )
                 wizard.usable_amount = order._b2b_get_usable_cashback(
-                    wizard.order_total
+                    wizard.order_total, card
                 )
             else:
                 wizard.available_amount = wizard.order_total = 0.0
@@ -58,5 +85,5 @@ class LoyaltyB2bCashbackWizard(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
-        self.order_id.b2b_apply_cashback(self.amount)
+        self.order_id.b2b_apply_cashback(self.amount, self.card_id._origin)
         return {"type": "ir.actions.act_window_close"}
