@@ -23,6 +23,7 @@
         "views/loyalty_b2b_card_views.xml",
         "views/loyalty_b2b_transaction_views.xml",
         "views/res_partner_views.xml",
+        "views/sale_order_card_panel_templates.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_move_views.xml",

@@ -12,6 +12,7 @@ from . import loyalty_b2b_transaction_guard
 from . import loyalty_b2b_transaction_cashback
 from . import sale_order
 from . import sale_order_cashback
+from . import sale_order_card_panel
 from . import sale_order_stamp
 from . import sale_order_enrollment
 from . import sale_order_line

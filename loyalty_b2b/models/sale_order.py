@@ -223,9 +223,7 @@ class SaleOrder(models.Model):
         if self.env.context.get("b2b_allow_card_set_change"):
             return
         for order in self:
-            if order.state not in QUOTATION_STATES and (
-                order.b2b_card_ids or order.state == "cancel"
-            ):
+            if order.state not in QUOTATION_STATES:
                 raise UserError(
                     self.env._(
                         "The loyalty cards of %(order)s cannot change: the order "

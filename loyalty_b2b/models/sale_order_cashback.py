@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero, float_round, format_amount
 
@@ -13,6 +13,16 @@ class SaleOrder(models.Model):
     confirmation, invoicing it in proportion."""
 
     _inherit = "sale.order"
+
+    b2b_has_cashback_card = fields.Boolean(
+        compute="_compute_b2b_has_cashback_card",
+        help="One of the order's cards is an active cashback card.",
+    )
+
+    @api.depends("b2b_card_ids.state", "b2b_card_ids.program_id.program_type")
+    def _compute_b2b_has_cashback_card(self):
+        for order in self:
+            order.b2b_has_cashback_card = bool(order._b2b_get_cashback_cards())
 
     def action_b2b_open_cashback_wizard(self):
         self.ensure_one()

@@ -11,6 +11,7 @@ from . import test_tier_notifications
 from . import test_tier_cron
 from . import test_program_tour
 from . import test_sale_card
+from . import test_sale_multi_card
 from . import test_sale_discount
 from . import test_sale_stamp
 from . import test_sale_cashback
