@@ -303,6 +303,17 @@ class SaleOrder(models.Model):
         lines._compute_discount()
         return True
 
+    def _b2b_get_discount_cards(self):
+        """The cards whose discount this order's lines get: its discount card,
+        and its other cards whose program combines with others."""
+        self.ensure_one()
+        # The real cards: on a quotation being edited they are new records.
+        main = self.b2b_card_id._origin
+        cards = main | self.b2b_card_ids._origin.filtered(
+            lambda card: card.program_id.combine_discounts
+        )
+        return cards.filtered("discount_percent")
+
     def _b2b_get_valid_cards(self):
         """``{order: cards}``: the active cards of each order's customer company,
         valid on the order date and eligible (in sudo: whoever may write the

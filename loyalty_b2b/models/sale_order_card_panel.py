@@ -89,9 +89,7 @@ class SaleOrder(models.Model):
         return method(card) if method else []
 
     def _b2b_get_discount_effect_lines(self, card):
-        discount_cards = self.order_line._b2b_get_discount_cards_lines()
-        lines = discount_cards.get(card)
-        if lines is None:
+        if card not in self._b2b_get_discount_cards():
             return [
                 self.env._(
                     "%(percent)s %% not applied: the discount of %(card)s applies "
@@ -100,6 +98,7 @@ class SaleOrder(models.Model):
                     card=self.b2b_card_id.name,
                 )
             ]
+        lines = self.order_line._b2b_filter_eligible_lines(card)
         return [
             self.env._(
                 "%(percent)s %% discount on %(count)s line(s).",

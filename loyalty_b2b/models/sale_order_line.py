@@ -238,12 +238,7 @@ class SaleOrderLine(models.Model):
         after the other (10 % then 5 % is 14.5 %)."""
         result = {}
         for order, order_lines in self.grouped("order_id").items():
-            # The real cards: on a quotation being edited they are new records.
-            main = order.b2b_card_id._origin
-            cards = main | order.b2b_card_ids._origin.filtered(
-                lambda card: card.program_id.combine_discounts
-            )
-            for card in cards.filtered("discount_percent"):
+            for card in order._b2b_get_discount_cards():
                 result.setdefault(card, self.browse())
                 result[card] |= order_lines._b2b_filter_eligible_lines(card)
         return result
