@@ -60,55 +60,106 @@ class ResCompany(models.Model):
             f"{self.parent_path}%",
         )
 
+    def _b2b_get_loyalty_account_specs(self):
+        """``[(field, xmlid suffix, English name, type, reconcile)]`` of the
+        default cashback accounts. Hook."""
+        # The names in English: translations are added per language.
+        _ = self.with_context(lang="en_US").env._
+        return [
+            (
+                "b2b_liability_account_id",
+                "b2b_cashback_payable",
+                _("Cashback payable"),
+                "liability_current",
+                True,
+            ),
+            (
+                "b2b_rebate_account_id",
+                "b2b_sales_rebates",
+                _("Sales rebates (cashback)"),
+                "income",
+                False,
+            ),
+            (
+                "b2b_breakage_account_id",
+                "b2b_cashback_breakage",
+                _("Cashback breakage"),
+                "income_other",
+                False,
+            ),
+        ]
+
     def _b2b_setup_loyalty_accounting(self):
         """Give companies with a chart of accounts the default cashback accounts
-        and a "Loyalty" journal, keeping whatever is set already."""
+        and a "Loyalty" journal, keeping whatever is set already. They are named
+        in every installed language, and get an external id (``loyalty_b2b.<company
+        id>_b2b_...``) so that a language installed later translates them, as
+        Odoo does for the chart's own accounts and journals."""
         for company in self.filtered("chart_template"):
             company = company.with_company(company)
-            vals = {}
-            for fname, name, account_type, reconcile in (
-                (
-                    "b2b_liability_account_id",
-                    self.env._("Cashback payable"),
-                    "liability_current",
-                    True,
-                ),
-                (
-                    "b2b_rebate_account_id",
-                    self.env._("Sales rebates (cashback)"),
-                    "income",
-                    False,
-                ),
-                (
-                    "b2b_breakage_account_id",
-                    self.env._("Cashback breakage"),
-                    "income_other",
-                    False,
-                ),
-            ):
+            vals, created = {}, []
+            for (
+                fname,
+                suffix,
+                name,
+                account_type,
+                reconcile,
+            ) in company._b2b_get_loyalty_account_specs():
                 if not company[fname]:
-                    vals[fname] = company._b2b_create_account(
-                        name, account_type, reconcile
-                    ).id
+                    account = company._b2b_create_account(name, account_type, reconcile)
+                    vals[fname] = account.id
+                    created.append((account, suffix))
             if not company.b2b_loyalty_journal_id:
-                vals["b2b_loyalty_journal_id"] = (
+                journal = (
                     self.env["account.journal"]
+                    .with_context(lang="en_US")
                     .create(
                         {
-                            "name": self.env._("Loyalty"),
+                            "name": self.with_context(lang="en_US").env._("Loyalty"),
                             "code": "LOYB",
                             "type": "general",
                             "company_id": company.id,
                         }
                     )
-                    .id
                 )
+                vals["b2b_loyalty_journal_id"] = journal.id
+                created.append((journal, "b2b_loyalty_journal"))
             if vals:
                 company.write(vals)
+                company._b2b_name_created_records(created)
+
+    def _b2b_name_created_records(self, records_and_suffixes):
+        """External ids and names in the installed languages of the accounts and
+        journal just created for this company."""
+        self.ensure_one()
+        self.env["ir.model.data"]._update_xmlids(
+            [
+                {
+                    "xml_id": f"loyalty_b2b.{self.id}_{suffix}",
+                    "record": record,
+                    "noupdate": True,
+                }
+                for record, suffix in records_and_suffixes
+            ]
+        )
+        langs = [
+            code
+            for code, _name in self.env["res.lang"].get_installed()
+            if code != "en_US"
+        ]
+        for record, _suffix in records_and_suffixes:
+            source = record.with_context(lang="en_US").name
+            for lang in langs:
+                translated = self.with_context(lang=lang).env._(source)
+                if translated != source:
+                    record.with_context(lang=lang).name = translated
 
     def _b2b_create_account(self, name, account_type, reconcile):
         self.ensure_one()
-        account_model = self.env["account.account"].with_company(self)
+        # Named in English; see _b2b_name_created_records for the translations.
+        account_model = (
+            self.env["account.account"].with_company(self).with_context(lang="en_US")
+        )
         sibling = account_model.search(
             [
                 *account_model._check_company_domain(self),

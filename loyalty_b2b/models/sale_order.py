@@ -303,6 +303,12 @@ class SaleOrder(models.Model):
         lines._compute_discount()
         return True
 
+    def _b2b_customer_env(self):
+        """The environment in the customer's language: the lines the cards add
+        are printed on the customer's documents."""
+        self.ensure_one()
+        return self.with_context(lang=self.partner_id.lang or self.env.lang).env
+
     def _b2b_get_discount_cards(self):
         """The cards whose discount this order's lines get: its discount card,
         and its other cards whose program combines with others."""

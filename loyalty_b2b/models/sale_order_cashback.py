@@ -78,7 +78,8 @@ class SaleOrder(models.Model):
                 "order_id": self.id,
                 "b2b_card_id": card.id,
                 "product_id": card.program_id.cashback_redemption_product_id.id,
-                "name": self.env._(
+                # In the customer's language, as sale names product lines.
+                "name": self._b2b_customer_env()._(
                     "Cashback redemption (card %(card)s)", card=card.name
                 ),
                 "product_uom_qty": 1.0,

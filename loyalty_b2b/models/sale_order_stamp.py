@@ -71,9 +71,10 @@ class SaleOrder(models.Model):
             "order_id": self.id,
             "b2b_card_id": card.id,
             "product_id": product.id,
-            "name": self.env._(
+            # In the customer's language, as sale names product lines.
+            "name": self._b2b_customer_env()._(
                 "%(product)s\nStamp reward: %(stamps)s stamps of card %(card)s",
-                product=product.display_name,
+                product=product.with_context(lang=self.partner_id.lang).display_name,
                 stamps=card.stamps_required,
                 card=card.name,
             ),

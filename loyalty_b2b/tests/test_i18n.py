@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -44,3 +45,79 @@ class TestTranslations(LoyaltyB2bCommon):
                 ._description_selection(self.env(context={"lang": lang}))
             )
             self.assertNotEqual(selection["cashback"], "Cashback card")
+
+
+@tagged("post_install", "-at_install")
+class TestDataTranslations(LoyaltyB2bCommon):
+    """The records the add-on creates speak the installed languages: the
+    cashback accounts and journal, the redemption product, the lines cards
+    add to a customer's quotation."""
+
+    LANGS = ("uk_UA", "ru_RU")
+
+    @classmethod
+    def _load_languages(cls):
+        for code in cls.LANGS:
+            cls.env["res.lang"]._activate_lang(code)
+        cls.env["ir.module.module"]._load_module_terms(
+            ["account", "loyalty_b2b"], list(cls.LANGS), overwrite=True
+        )
+
+    def _names(self, record):
+        return {
+            lang: record.with_context(lang=lang).name for lang in ("en_US", *self.LANGS)
+        }
+
+    def test_accounts_and_journal_of_a_new_company(self):
+        self._load_languages()
+        company = self._setup_second_company()["company"]
+        self.assertEqual(
+            self._names(company.b2b_liability_account_id),
+            {
+                "en_US": "Cashback payable",
+                "uk_UA": "Кешбек до виплати",
+                "ru_RU": "Кешбэк к выплате",
+            },
+        )
+        self.assertEqual(
+            self._names(company.b2b_loyalty_journal_id)["uk_UA"], "Лояльність"
+        )
+        self.assertEqual(
+            self.env.ref(f"loyalty_b2b.{company.id}_b2b_cashback_payable"),
+            company.b2b_liability_account_id,
+        )
+
+    def test_language_installed_later(self):
+        """Accounts created before a language is installed get its names when it
+        is, like the chart's own accounts."""
+        company = self._setup_second_company()["company"]
+        account = company.b2b_rebate_account_id
+        self._load_languages()
+        self.assertEqual(self._names(account)["uk_UA"], "Знижки з продажу (кешбек)")
+        self.assertEqual(
+            self._names(company.b2b_breakage_account_id)["ru_RU"],
+            self.env["res.company"]
+            .with_context(lang="ru_RU")
+            .env._("Cashback breakage"),
+        )
+
+    def test_redemption_product_and_lines_in_the_customer_language(self):
+        self._load_languages()
+        product = self.env.ref("loyalty_b2b.product_cashback_redemption")
+        self.assertEqual(
+            product.with_context(lang="uk_UA").name, "Використання кешбеку"
+        )
+        card = self._create_card(self.program_cashback)
+        self._add_ledger(card, amount=100.0)
+        self.contact.lang = "uk_UA"
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.contact.id,
+                "order_line": [Command.create({"product_id": self.product_drill.id})],
+            }
+        )
+        order.b2b_apply_cashback(10.0)
+        self.assertEqual(
+            order.order_line.filtered("b2b_reward_kind").name,
+            f"Використання кешбеку (картка {card.name})",
+        )
