@@ -2,7 +2,9 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import loyalty_b2b_program
+from . import loyalty_b2b_program_summary
 from . import loyalty_b2b_tier
+from . import loyalty_b2b_tier_tracking
 from . import loyalty_b2b_card
 from . import loyalty_b2b_card_tier
 from . import loyalty_b2b_card_spending

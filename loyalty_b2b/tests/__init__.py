@@ -1,4 +1,5 @@
 from . import test_program
+from . import test_program_overview
 from . import test_card
 from . import test_ledger
 from . import test_ledger_guard_sales
