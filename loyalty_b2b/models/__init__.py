@@ -12,6 +12,8 @@ from . import loyalty_b2b_tier_history
 from . import loyalty_b2b_transaction
 from . import loyalty_b2b_transaction_guard
 from . import loyalty_b2b_transaction_cashback
+from . import loyalty_b2b_journal_item
+from . import loyalty_b2b_transaction_journal_items
 from . import sale_order
 from . import sale_order_cashback
 from . import sale_order_stamp

@@ -3,6 +3,7 @@ from . import test_program_overview
 from . import test_card
 from . import test_issue_card_wizard
 from . import test_ledger
+from . import test_ledger_journal_items
 from . import test_ledger_guard_sales
 from . import test_access
 from . import test_branches
