@@ -20,18 +20,14 @@ ACCOUNTING_FIELDS = ("journal_id", *ACCOUNT_FIELDS)
 class LoyaltyB2bProgram(models.Model):
     _name = "loyalty.b2b.program"
     _description = "B2B Loyalty Program"
-    _inherit = ["mail.thread"]
     _order = "sequence, id"
     _check_company_auto = True
 
-    name = fields.Char(required=True, translate=True, tracking=True)
+    name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True, tracking=True)
+    active = fields.Boolean(default=True)
     company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        default=lambda self: self.env.company,
-        tracking=True,
+        "res.company", required=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     program_type = fields.Selection(
@@ -44,15 +40,11 @@ class LoyaltyB2bProgram(models.Model):
         string="Type",
         required=True,
         default="discount",
-        tracking=True,
     )
-    date_from = fields.Date(string="Valid From", tracking=True)
-    date_to = fields.Date(string="Valid Until", tracking=True)
+    date_from = fields.Date(string="Valid From")
+    date_to = fields.Date(string="Valid Until")
     discount_percent = fields.Float(
-        string="Discount (%)",
-        digits="Discount",
-        help="Discount of a discount card.",
-        tracking=True,
+        string="Discount (%)", digits="Discount", help="Discount of a discount card."
     )
     tier_ids = fields.One2many("loyalty.b2b.tier", "program_id", string="Tiers")
     spend_period_months = fields.Integer(
@@ -60,7 +52,6 @@ class LoyaltyB2bProgram(models.Model):
         default=12,
         help="Rolling window of company spend that decides the tier, ending "
         "today. 0 counts all time.",
-        tracking=True,
     )
     tier_hold_months = fields.Integer(
         string="Tier Hold (months)",
@@ -68,15 +59,13 @@ class LoyaltyB2bProgram(models.Model):
         help="A card keeps a tier it reached for at least this many months "
         "before it can move down, even if its spend falls. 0: tiers follow the "
         "spend at once.",
-        tracking=True,
     )
     stamps_required = fields.Integer(
-        default=10, help="Stamps a card must collect to earn the reward.", tracking=True
+        default=10, help="Stamps a card must collect to earn the reward."
     )
     stamp_min_amount = fields.Monetary(
         string="Minimum Order for a Stamp",
         help="Minimum untaxed order amount that earns a stamp.",
-        tracking=True,
     )
     stamp_reward_product_id = fields.Many2one(
         "product.product",
@@ -84,7 +73,6 @@ class LoyaltyB2bProgram(models.Model):
         check_company=True,
         help="Product or service (training, consulting...) given free of charge "
         "when the stamps are collected.",
-        tracking=True,
     )
     journal_id = fields.Many2one(
         "account.journal",
@@ -94,7 +82,6 @@ class LoyaltyB2bProgram(models.Model):
         readonly=False,
         check_company=True,
         domain="[('type', '=', 'general')]",
-        tracking=True,
     )
     rebate_account_id = fields.Many2one(
         "account.account",
@@ -104,7 +91,6 @@ class LoyaltyB2bProgram(models.Model):
         check_company=True,
         help="Debited when cashback is earned: a contra-revenue 'Sales rebates' "
         "account by default, an expense account if the company's policy says so.",
-        tracking=True,
     )
     liability_account_id = fields.Many2one(
         "account.account",
@@ -113,7 +99,6 @@ class LoyaltyB2bProgram(models.Model):
         readonly=False,
         check_company=True,
         help="Current, reconcilable liability holding the cashback owed.",
-        tracking=True,
     )
     breakage_account_id = fields.Many2one(
         "account.account",
@@ -122,7 +107,6 @@ class LoyaltyB2bProgram(models.Model):
         readonly=False,
         check_company=True,
         help="Income account credited when cashback expires unused.",
-        tracking=True,
     )
     cashback_redemption_product_id = fields.Many2one(
         "product.product",
@@ -132,31 +116,26 @@ class LoyaltyB2bProgram(models.Model):
             "loyalty_b2b.product_cashback_redemption", raise_if_not_found=False
         ),
         help="Service product of the lines that spend cashback on an order.",
-        tracking=True,
     )
     cashback_validity_months = fields.Integer(
         string="Cashback Validity (months)",
         help="Earned cashback not spent within this period expires. 0 = never.",
-        tracking=True,
     )
     partner_category_ids = fields.Many2many(
         "res.partner.category",
         string="Eligible Partner Tags",
         help="Companies with one of these tags may hold a card. Empty: all.",
-        tracking=True,
     )
     product_category_ids = fields.Many2many(
         "product.category",
         string="Eligible Product Categories",
         help="Only products of these categories (and their children) count and "
         "get the benefit. Empty: all products.",
-        tracking=True,
     )
     auto_enroll = fields.Boolean(
         string="Automatic Enrolment",
         help="Issue a card automatically at an eligible company's first "
         "confirmed order.",
-        tracking=True,
     )
     color = fields.Integer()
     logo = fields.Image(max_width=256, max_height=256)

@@ -14,11 +14,11 @@ from . import test_tier_notifications
 from . import test_tier_cron
 from . import test_program_tour
 from . import test_sale_card
-from . import test_sale_enrollment_message
 from . import test_sale_discount
 from . import test_sale_stamp
 from . import test_sale_cashback
 from . import test_sale_queries
+from . import test_sale_enrollment_message
 from . import test_sale_concurrency
 from . import test_sale_tour
 from . import test_cashback_accounting
