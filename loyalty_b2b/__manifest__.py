@@ -19,6 +19,7 @@
         "data/mail_template_data.xml",
         "wizards/loyalty_b2b_adjust_wizard_views.xml",
         "wizards/loyalty_b2b_cashback_wizard_views.xml",
+        "wizards/loyalty_b2b_issue_card_wizard_views.xml",
         "views/loyalty_b2b_program_views.xml",
         "views/loyalty_b2b_card_views.xml",
         "views/loyalty_b2b_transaction_views.xml",

@@ -2,7 +2,10 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import loyalty_b2b_program
+from . import loyalty_b2b_program_summary
+from . import loyalty_b2b_program_tracking
 from . import loyalty_b2b_tier
+from . import loyalty_b2b_tier_tracking
 from . import loyalty_b2b_card
 from . import loyalty_b2b_card_tier
 from . import loyalty_b2b_card_spending
@@ -10,6 +13,8 @@ from . import loyalty_b2b_tier_history
 from . import loyalty_b2b_transaction
 from . import loyalty_b2b_transaction_guard
 from . import loyalty_b2b_transaction_cashback
+from . import loyalty_b2b_journal_item
+from . import loyalty_b2b_transaction_journal_items
 from . import sale_order
 from . import sale_order_cashback
 from . import sale_order_card_panel

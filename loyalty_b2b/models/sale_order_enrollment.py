@@ -1,3 +1,7 @@
+from collections import defaultdict
+
+from markupsafe import Markup
+
 from odoo import fields, models
 
 
@@ -63,6 +67,7 @@ class SaleOrder(models.Model):
                     for card, order in zip(new_cards, issuing_orders, strict=True)
                 }
             )
+            self._b2b_log_enrolment(new_cards, issuing_orders)
             cards |= new_cards
         cards = cards.filtered(
             lambda card: card.state == "active" and card.program_id in programs
@@ -82,3 +87,25 @@ class SaleOrder(models.Model):
                 order.b2b_card_ids |= new_cards
                 if not order.b2b_card_id:
                     order.b2b_card_id = new_cards[:1]
+
+    def _b2b_log_enrolment(self, cards, orders):
+        """Log on each order the cards its confirmation issued (``cards`` and
+        ``orders`` side by side): the salesperson sees the enrolment where it
+        happened, not only on the card."""
+        lines = defaultdict(list)
+        for card, order in zip(cards, orders, strict=True):
+            lines[order].append(
+                self.env._(
+                    "Card %(card)s of program %(program)s issued to %(partner)s.",
+                    card=card.name,
+                    program=card.program_id.display_name,
+                    partner=card.partner_id.display_name,
+                )
+            )
+        issuing = self.browse([order.id for order in lines])
+        issuing._message_log_batch(
+            bodies={
+                order.id: Markup("<br/>").join(order_lines)
+                for order, order_lines in lines.items()
+            }
+        )

@@ -1,6 +1,9 @@
 from . import test_program
+from . import test_program_overview
 from . import test_card
+from . import test_issue_card_wizard
 from . import test_ledger
+from . import test_ledger_journal_items
 from . import test_ledger_guard_sales
 from . import test_access
 from . import test_branches
@@ -17,6 +20,7 @@ from . import test_sale_discount
 from . import test_sale_stamp
 from . import test_sale_cashback
 from . import test_sale_queries
+from . import test_sale_enrollment_message
 from . import test_sale_concurrency
 from . import test_sale_tour
 from . import test_cashback_accounting

@@ -1,2 +1,3 @@
 from . import loyalty_b2b_adjust_wizard
 from . import loyalty_b2b_cashback_wizard
+from . import loyalty_b2b_issue_card_wizard
