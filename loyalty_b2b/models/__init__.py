@@ -6,10 +6,13 @@ from . import loyalty_b2b_tier
 from . import loyalty_b2b_card
 from . import loyalty_b2b_card_tier
 from . import loyalty_b2b_card_spending
+from . import loyalty_b2b_program_benefit
+from . import loyalty_b2b_card_name
 from . import loyalty_b2b_tier_history
 from . import loyalty_b2b_transaction
 from . import loyalty_b2b_transaction_guard
 from . import loyalty_b2b_transaction_cashback
+from . import loyalty_b2b_transaction_name
 from . import sale_order
 from . import sale_order_cashback
 from . import sale_order_stamp
