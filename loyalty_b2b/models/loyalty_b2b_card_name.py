@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 from .loyalty_b2b_program_benefit import NAME_SEPARATOR
 
@@ -11,11 +11,16 @@ class LoyaltyB2bCard(models.Model):
     # The name is composed: searching it looks at the number and the program.
     _rec_names_search = ["name", "program_id.name"]
 
+    benefit_label = fields.Char(
+        string="Benefit",
+        compute="_compute_benefit_label",
+        help="What the card gives now: its discount, its cashback or its stamps.",
+    )
+
     @api.depends(
         "name",
         "program_id.name",
         "program_id.program_type",
-        "program_id.currency_id",
         "tier_id.name",
         "discount_percent",
         "cashback_percent",
@@ -28,6 +33,18 @@ class LoyaltyB2bCard(models.Model):
         # query for the whole batch: never a query per card.
         for card in self:
             card.display_name = card._get_display_name()
+
+    @api.depends(
+        "program_id.program_type",
+        "discount_percent",
+        "cashback_percent",
+        "stamp_count",
+        "stamps_required",
+    )
+    @api.depends_context("lang")
+    def _compute_benefit_label(self):
+        for card in self:
+            card.benefit_label = card._get_benefit_label()
 
     def _get_display_name(self):
         """The program, the tier and benefit, then the card number."""
