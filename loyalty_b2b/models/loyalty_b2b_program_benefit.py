@@ -60,6 +60,14 @@ class LoyaltyB2bProgram(models.Model):
             return False
         return self.env._("%(benefit)s on your orders", benefit=benefit)
 
+    def _get_order_tier_label(self, tier):
+        """ "Gold: 10 % on your orders", or the tier's name when it gives
+        nothing."""
+        benefit = self._get_order_benefit_label(tier)
+        if not benefit:
+            return tier.name
+        return self.env._("%(tier)s: %(benefit)s", tier=tier.name, benefit=benefit)
+
     def _has_tier_progress(self):
         """The program's cards climb tiers."""
         self.ensure_one()
