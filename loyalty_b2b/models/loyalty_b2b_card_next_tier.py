@@ -8,9 +8,7 @@ class LoyaltyB2bCard(models.Model):
 
     _inherit = "loyalty.b2b.card"
 
-    next_tier_id = fields.Many2one(
-        "loyalty.b2b.tier", compute="_compute_next_tier", string="Next Tier"
-    )
+    next_tier_id = fields.Many2one("loyalty.b2b.tier", compute="_compute_next_tier")
     next_tier_missing_amount = fields.Monetary(
         string="Spend to Next Tier",
         compute="_compute_next_tier",
