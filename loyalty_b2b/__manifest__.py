@@ -16,6 +16,7 @@
         "data/ir_sequence_data.xml",
         "data/product_product_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_templates_email_layouts.xml",
         "data/mail_template_data.xml",
         "wizards/loyalty_b2b_adjust_wizard_views.xml",
         "wizards/loyalty_b2b_cashback_wizard_views.xml",

@@ -9,12 +9,16 @@ from . import loyalty_b2b_tier_tracking
 from . import loyalty_b2b_card
 from . import loyalty_b2b_card_tier
 from . import loyalty_b2b_card_spending
+from . import loyalty_b2b_program_benefit
+from . import loyalty_b2b_card_name
+from . import loyalty_b2b_card_next_tier
 from . import loyalty_b2b_tier_history
 from . import loyalty_b2b_transaction
 from . import loyalty_b2b_transaction_guard
 from . import loyalty_b2b_transaction_cashback
 from . import loyalty_b2b_journal_item
 from . import loyalty_b2b_transaction_journal_items
+from . import loyalty_b2b_transaction_name
 from . import sale_order
 from . import sale_order_cashback
 from . import sale_order_card_panel

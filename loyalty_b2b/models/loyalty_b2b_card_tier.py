@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, float_round, split_every
 
-from .tier_rules import decide_tier_rank
+from .tier_rules import decide_tier_rank, hold_end_date
 
 # Program types whose cards have tiers decided by the company's spend.
 TIERED_PROGRAM_TYPES = ("accumulative", "cashback")
@@ -270,7 +270,6 @@ class LoyaltyB2bCard(models.Model):
                 int(float_round(tier.min_amount / rounding, precision_digits=0))
                 for tier in tiers
             ]
-            hold = relativedelta(months=program.tier_hold_months)
             for row in rows:
                 card_id, partner_id, company_id, old_units, old_tier_id = row[:5]
                 old_reached, units = row[5:]
@@ -280,9 +279,7 @@ class LoyaltyB2bCard(models.Model):
                     rank.get(old_tier_id),  # None: no tier of this program
                     old_reached,
                     date,
-                    old_reached + hold
-                    if program.tier_hold_months and old_reached
-                    else None,
+                    hold_end_date(old_reached, program.tier_hold_months),
                 )
                 tier_id = tier_ids[new_rank] if new_rank >= 0 else None
                 if tier_id == old_tier_id and units == old_units:

@@ -75,12 +75,29 @@ class LoyaltyB2bTierHistory(models.Model):
         "language given by the context key b2b_recipient_lang, when set).",
     )
 
-    @api.depends("card_id", "new_tier_id", "date")
+    # What the customer's email says, in the language it is rendered in.
+    new_tier_label = fields.Char(
+        compute="_compute_mail_texts",
+        help="The new tier and what it gives: Gold: 10 % on your orders.",
+    )
+    new_tier_benefit = fields.Char(
+        compute="_compute_mail_texts",
+        help="What the new tier gives: 10 % on your orders.",
+    )
+    next_tier_message = fields.Char(
+        string="Next Tier Goal",
+        compute="_compute_mail_texts",
+        help="What the card needed, at the change, to reach the tier after the "
+        "new one, or that the new one is the top tier.",
+    )
+
+    @api.depends("card_id.name", "new_tier_id", "date")
     def _compute_display_name(self):
         for history in self:
             history.display_name = self.env._(
                 "%(card)s: %(tier)s on %(date)s",
-                card=history.card_id.display_name,
+                # The number: the card's full name tells its current tier.
+                card=history.card_id.name,
                 tier=history.new_tier_id.display_name or self.env._("no tier"),
                 date=format_date(self.env, history.date),
             )
@@ -97,6 +114,32 @@ class LoyaltyB2bTierHistory(models.Model):
             if by_lang:
                 recipients = recipients.filtered(lambda p: p.lang == lang)
             history.mail_recipient_ids = recipients
+
+    @api.depends(
+        "program_id.program_type",
+        "program_id.spend_period_months",
+        "program_id.tier_ids.min_amount",
+        "program_id.tier_ids.name",
+        "program_id.tier_ids.discount_percent",
+        "program_id.tier_ids.cashback_percent",
+        "new_tier_id",
+        "spent_amount",
+    )
+    @api.depends_context("lang")
+    def _compute_mail_texts(self):
+        # From the change as recorded, not from the card: several changes may
+        # be recorded before their notices are sent.
+        for history in self:
+            program, tier = history.program_id, history.new_tier_id
+            if not program or not tier:
+                history.new_tier_label = history.new_tier_benefit = False
+                history.next_tier_message = False
+                continue
+            history.new_tier_label = program._get_order_tier_label(tier)
+            history.new_tier_benefit = program._get_order_benefit_label(tier)
+            history.next_tier_message = program._get_next_tier_message(
+                tier, history.spent_amount
+            )
 
     def _get_chatter_body(self):
         """The note logged on the card for this change."""
@@ -204,12 +247,20 @@ class LoyaltyB2bTierHistory(models.Model):
             recipients = recipients_by_customer.get(history.partner_id)
             for lang in set(recipients.mapped("lang")) if recipients else ():
                 history_ids_by_lang[lang].append(history.id)
+        layout = self._get_upgrade_mail_layout()
         mails = self.env["mail.mail"]
         for lang, history_ids in history_ids_by_lang.items():
             mails |= template.with_context(b2b_recipient_lang=lang).send_mail_batch(
-                history_ids, email_layout_xmlid="mail.mail_notification_light"
+                history_ids, email_layout_xmlid=layout
             )
         return mails
+
+    @api.model
+    def _get_upgrade_mail_layout(self):
+        """Hook: the layout of the upgrade email. A seller's email to its
+        customer: no "Your B2B Loyalty Tier Change ..." header and no unfollow
+        link of a follower notification (the contacts follow nothing)."""
+        return "loyalty_b2b.mail_layout_b2b_customer"
 
     def _get_salesperson(self):
         """Who hears of a downgrade: the customer's salesperson when they can

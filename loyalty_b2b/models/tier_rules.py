@@ -3,6 +3,8 @@ that it reads (and is tested) as the rule it is."""
 
 import bisect
 
+from dateutil.relativedelta import relativedelta
+
 
 def decide_tier_rank(thresholds, spend, current_rank, reached_date, date, hold_end):
     """Return ``(rank, is_downgrade)``: the index in ``thresholds`` of the tier a
@@ -25,3 +27,25 @@ def decide_tier_rank(thresholds, spend, current_rank, reached_date, date, hold_e
     if is_downgrade and hold_end and reached_date and date < hold_end:
         return current_rank, False
     return rank, is_downgrade
+
+
+def hold_end_date(reached_date, hold_months):
+    """The first day a tier reached on ``reached_date`` may be left downwards
+    under a hold of ``hold_months`` months, or None without a hold."""
+    if not hold_months or not reached_date:
+        return None
+    return reached_date + relativedelta(months=hold_months)
+
+
+def next_tier_rank(thresholds, spend, current_rank):
+    """Return ``(rank, missing)``: the index in ``thresholds`` of the tier above
+    the one a card holds (``current_rank``, None for none), None at the top, and
+    the spend still missing to reach it (0 at the top).
+
+    The next tier follows the tier held, not the spend: a tier kept by a hold
+    is above what the spend reaches, and the next one is above it. Spend is
+    counted as decide_tier_rank counts it (a negative spend as none)."""
+    rank = 0 if current_rank is None else current_rank + 1
+    if rank >= len(thresholds):
+        return None, 0
+    return rank, max(thresholds[rank] - max(spend, 0), 0)

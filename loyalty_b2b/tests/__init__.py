@@ -27,4 +27,7 @@ from . import test_cashback_accounting
 from . import test_cashback_invariant
 from . import test_cashback_tour
 from . import test_i18n
+from . import test_names
+from . import test_next_tier
+from . import test_card_tour
 from . import test_guard_config

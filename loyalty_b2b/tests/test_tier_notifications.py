@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
+from odoo.modules.migration import load_script
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -34,10 +35,12 @@ class TestTierNotifications(TierCommon):
             }
         )
         cls.template = cls.env.ref("loyalty_b2b.mail_template_b2b_tier_upgrade")
-        cls.template.with_context(lang="fr_FR").subject = (
-            "{{ object.company_id.name }} : votre carte "
-            "{{ object.program_id.name }} a atteint {{ object.new_tier_id.name }}"
+        cls.template.with_context(
+            lang="fr_FR"
+        ).subject = (
+            "{{ object.partner_id.name }} passe au niveau {{ object.new_tier_label }}"
         )
+        cls.gold.with_context(lang="fr_FR").name = "Or"
         cls.salesman = new_test_user(
             cls.env,
             login="tier_salesman",
@@ -111,19 +114,49 @@ class TestTierNotifications(TierCommon):
         mail_en = mails.filtered(lambda m: m.recipient_ids == self.contact)
         mail_fr = mails.filtered(lambda m: m.recipient_ids == self.contact_fr)
         self.assertEqual(
-            mail_en.subject,
-            f"{self.company.name}: your Volume card reached Gold",
+            mail_en.subject, "Acme Wholesale is now Gold: 7 % on your orders"
         )
+        # The French contact's mail in French: the template's translation, the
+        # tier's name, the amounts as French writes them.
         self.assertEqual(
-            mail_fr.subject,
-            f"{self.company.name} : votre carte Volume a atteint Gold",
+            mail_fr.subject, "Acme Wholesale passe au niveau Or: 7 % on your orders"
         )
-        self.assertIn("7", mail_en.body_html)
         self.assertIn(card.name, mail_en.body_html)
+        self.assertIn("7 % on your orders", mail_en.body_html)
+        self.assertIn("10,000.00", mail_en.body_html)
+        self.assertIn("10\N{NO-BREAK SPACE}000,00", mail_fr.body_html)
+        self.assertIn("Gold: 7 % is the top tier", mail_en.body_html)
+        # A seller's email, no follower notification.
+        for mail in mails:
+            self.assertNotIn("Your B2B Loyalty Tier Change", mail.body_html)
+            self.assertNotIn("unfollow", mail.body_html.lower())
+            self.assertIn(self.company.name, mail.body_html)
         self.assertNotIn(self.contact_quiet, mails.recipient_ids)
         self.assertEqual(mails.mapped("state"), ["outgoing", "outgoing"])
         self._send_notices()
         self.assertEqual(self._upgrade_mails(upgrade), mails, "sent once")
+
+    @freeze_time("2024-06-15")
+    def test_upgrade_mail_tells_the_next_tier(self):
+        self.env["loyalty.b2b.tier"].create(
+            {
+                "program_id": self.program_accumulative.id,
+                "name": "Platinum",
+                "min_amount": 25000,
+                "discount_percent": 10,
+            }
+        )
+        self.contact_fr.b2b_loyalty_mail = False
+        card = self._card()
+        self._document(self.customer, "2024-06-01", 10000.0)
+        self._send_notices()
+        mail = self._upgrade_mails(card.tier_history_ids)
+        self.assertEqual(mail.subject, "Acme Wholesale is now Gold: 7 % on your orders")
+        self.assertIn(
+            "Spend $\N{NO-BREAK SPACE}15,000.00 more within the rolling 12 months "
+            "to reach Platinum: 10 %",
+            mail.body_html,
+        )
 
     @freeze_time("2024-06-15")
     def test_contact_without_language_gets_the_company_language(self):
@@ -135,7 +168,7 @@ class TestTierNotifications(TierCommon):
         self._send_notices()
         mails = self._upgrade_mails(card.tier_history_ids)
         self.assertEqual(mails.recipient_ids, self.contact)
-        self.assertIn("votre carte", mails.subject)
+        self.assertIn("passe au niveau Or", mails.subject)
 
     @freeze_time("2024-06-15")
     def test_no_mail_without_loyalty_contacts(self):
@@ -225,7 +258,12 @@ class TestTierNotifications(TierCommon):
         self.assertIn("Tier upgraded from Silver to Gold", notes[1])
         self.assertIn("Tier downgraded from Gold to Silver", notes[2])
         upgrade = history.filtered(lambda h: h.change == "upgrade")
-        self.assertEqual(len(self._upgrade_mails(upgrade)), 2)
+        mails = self._upgrade_mails(upgrade)
+        self.assertEqual(len(mails), 2)
+        # The mail tells the upgrade as it was, though the card is Silver again.
+        self.assertIn(
+            "Acme Wholesale is now Gold: 7 % on your orders", mails.mapped("subject")
+        )
         self.assertEqual(card.activity_ids.user_id, self.salesman)
 
     @freeze_time("2024-06-15")
@@ -257,3 +295,27 @@ class TestTierNotifications(TierCommon):
         self.assertTrue(data.noupdate, "administrators' edits survive updates")
         self.assertTrue(self.template._fields["body_html"].translate)
         self.assertTrue(self.template._fields["subject"].translate)
+
+    def test_migration_gives_the_old_template_the_new_one(self):
+        """Databases installed before keep the old noupdate template: the
+        migration to 18.0.1.2.0 loads the new subject and body, unless an
+        administrator edited it."""
+        script = load_script(
+            "loyalty_b2b/migrations/18.0.1.2.0/post-migrate-mail-template.py",
+            "loyalty_b2b_post_migrate_mail_template",
+        )
+        new_subject = self.template.with_context(lang="en_US").subject
+        self.template.with_context(lang="en_US").write(
+            {"subject": script.OLD_SUBJECT, "body_html": "<p>Old body</p>"}
+        )
+        script.migrate(self.env.cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+        template = self.template.with_context(lang="en_US")
+        self.assertEqual(template.subject, new_subject)
+        self.assertIn("object.new_tier_benefit", template.body_html)
+        self.assertNotIn("Old body", template.body_html)
+
+        template.subject = "Our own subject"
+        script.migrate(self.env.cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+        self.assertEqual(template.subject, "Our own subject", "edits are kept")

@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo.tests import BaseCase, tagged
 
-from ..models.tier_rules import decide_tier_rank
+from ..models.tier_rules import decide_tier_rank, hold_end_date, next_tier_rank
 
 THRESHOLDS = [0, 1000000, 2500000]  # cents: Silver 0, Gold 10,000, Platinum 25,000
 
@@ -49,3 +49,21 @@ class TestTierRules(BaseCase):
             ),
             (2, False),
         )
+
+    def test_hold_end(self):
+        self.assertEqual(hold_end_date(date(2024, 1, 10), 3), date(2024, 4, 10))
+        # Month ends: the end of a shorter month.
+        self.assertEqual(hold_end_date(date(2024, 1, 31), 1), date(2024, 2, 29))
+        self.assertIsNone(hold_end_date(date(2024, 1, 10), 0))
+        self.assertIsNone(hold_end_date(False, 3))
+
+    def test_next_tier_follows_the_tier_held(self):
+        # No tier yet: the lowest one, the spend missing to its threshold.
+        self.assertEqual(next_tier_rank([50000, 1000000], 20000, None), (0, 30000))
+        self.assertEqual(next_tier_rank(THRESHOLDS, 250000, 0), (1, 750000))
+        # Gold kept by a hold while the spend fell: Platinum is next, and all
+        # of its threshold above the spend is missing.
+        self.assertEqual(next_tier_rank(THRESHOLDS, 400000, 1), (2, 2100000))
+        # A negative spend counts as none.
+        self.assertEqual(next_tier_rank(THRESHOLDS, -500, 0), (1, 1000000))
+        self.assertEqual(next_tier_rank(THRESHOLDS, 9999999, 2), (None, 0))
