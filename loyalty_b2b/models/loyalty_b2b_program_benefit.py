@@ -19,8 +19,9 @@ class LoyaltyB2bProgram(models.Model):
 
     _inherit = "loyalty.b2b.program"
 
-    def _format_percent(self, value):
-        """``value`` as the language writes it, without trailing zeros: 7, 2.5."""
+    def _format_percent_number(self, value):
+        """``value`` as the language writes it, without trailing zeros: 7, 2.5
+        (see ``_format_percent`` for "7 %")."""
         text = formatLang(self.env, value, dp="Discount")
         decimal_point = get_lang(self.env).decimal_point
         if decimal_point and decimal_point in text:
@@ -33,12 +34,15 @@ class LoyaltyB2bProgram(models.Model):
         parts = []
         if not float_is_zero(discount, precision_digits=digits):
             parts.append(
-                self.env._("%(percent)s %%", percent=self._format_percent(discount))
+                self.env._(
+                    "%(percent)s %%", percent=self._format_percent_number(discount)
+                )
             )
         if not float_is_zero(cashback, precision_digits=digits):
             parts.append(
                 self.env._(
-                    "%(percent)s %% cashback", percent=self._format_percent(cashback)
+                    "%(percent)s %% cashback",
+                    percent=self._format_percent_number(cashback),
                 )
             )
         return " + ".join(parts) or False

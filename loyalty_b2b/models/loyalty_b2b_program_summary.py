@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import float_compare, float_is_zero, formatLang
+from odoo.tools import float_compare
 
 PROGRAM_STATES = [
     ("running", "Running"),
@@ -152,16 +152,3 @@ class LoyaltyB2bProgram(models.Model):
             low=self._format_percent_number(low),
             high=self._format_percent_number(high),
         )
-
-    @api.model
-    def _format_percent_number(self, value):
-        digits = self.env["decimal.precision"].precision_get("Discount")
-        shown = next(
-            (
-                places
-                for places in range(digits + 1)
-                if float_is_zero(value - round(value, places), precision_digits=digits)
-            ),
-            digits,
-        )
-        return formatLang(self.env, value, digits=shown)

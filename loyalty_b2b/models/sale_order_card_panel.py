@@ -1,20 +1,7 @@
 from odoo import api, fields, models
-from odoo.tools import float_is_zero, format_amount, formatLang
+from odoo.tools import format_amount
 
 from .sale_order_line import QUOTATION_STATES
-
-
-def format_percent(env, value):
-    """``value`` in the user's language, with the decimals it has (7, 2.5)."""
-    digits = next(
-        (
-            digits
-            for digits in (0, 1)
-            if float_is_zero(value - round(value, digits), precision_digits=4)
-        ),
-        2,
-    )
-    return formatLang(env, value, digits=digits)
 
 
 class SaleOrder(models.Model):
@@ -94,7 +81,9 @@ class SaleOrder(models.Model):
                 self.env._(
                     "%(percent)s %% not applied: the discount of %(card)s applies "
                     "(the programs do not combine).",
-                    percent=format_percent(self.env, card.discount_percent),
+                    percent=card.program_id._format_percent_number(
+                        card.discount_percent
+                    ),
                     card=self.b2b_card_id.name,
                 )
             ]
@@ -102,7 +91,7 @@ class SaleOrder(models.Model):
         return [
             self.env._(
                 "%(percent)s %% discount on %(count)s line(s).",
-                percent=format_percent(self.env, card.discount_percent),
+                percent=card.program_id._format_percent_number(card.discount_percent),
                 count=len(lines),
             )
         ]
@@ -174,7 +163,9 @@ class SaleOrder(models.Model):
             sentences.append(
                 self.env._(
                     "The invoice earns %(percent)s %% cashback: about %(amount)s.",
-                    percent=format_percent(self.env, card.cashback_percent),
+                    percent=card.program_id._format_percent_number(
+                        card.cashback_percent
+                    ),
                     amount=format_amount(
                         self.env,
                         self.currency_id.round(base * card.cashback_percent / 100),
