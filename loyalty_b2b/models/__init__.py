@@ -15,10 +15,12 @@ from . import sale_order_cashback
 from . import sale_order_stamp
 from . import sale_order_enrollment
 from . import sale_order_line
+from . import sale_order_line_invoice
 from . import account_move
 from . import account_move_cashback
 from . import account_move_redemption
 from . import account_move_line
+from . import account_move_line_card_discount
 from . import account_partial_reconcile
 from . import account_chart_template
 from . import account_account
