@@ -22,3 +22,5 @@ from . import test_cashback_invariant
 from . import test_cashback_tour
 from . import test_i18n
 from . import test_guard_config
+from . import test_loyalty_summary
+from . import test_loyalty_summary_portal
