@@ -9,6 +9,12 @@ port=${LOYALTY_B2B_PORT:-8069}
 read -r -a extra <<<"${ODOO_ARGS:-}"
 
 python3 -m pip install --quiet -r "$repo/requirements.txt"
+# Printed quotations and invoices (PDF) need Debian's wkhtmltopdf; without it
+# Odoo offers HTML only.
+if ! command -v wkhtmltopdf >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf) >/dev/null ||
+        echo "Could not install wkhtmltopdf: PDF reports are unavailable." >&2
+fi
 common=(-d "$db" --addons-path="$repo" "${extra[@]}")
 
 installed=$(psql -XtA -d "$db" -c \

@@ -9,6 +9,12 @@ db=${LOYALTY_B2B_TEST_DB:-loyalty_b2b_test_$$}
 log=$(mktemp -t loyalty_b2b_install.XXXXXX)
 
 python3 -m pip install --quiet -r "$repo/test-requirements.txt"
+# Printed quotations and invoices (PDF) need Debian's wkhtmltopdf; without it
+# Odoo offers HTML only and the PDF test is skipped.
+if ! command -v wkhtmltopdf >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf) >/dev/null ||
+        echo "Could not install wkhtmltopdf: the PDF test is skipped." >&2
+fi
 cleanup() {
     dropdb --if-exists "$db" >/dev/null 2>&1 || true
     rm -f "$log"

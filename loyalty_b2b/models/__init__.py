@@ -12,6 +12,7 @@ from . import loyalty_b2b_card_spending
 from . import loyalty_b2b_program_benefit
 from . import loyalty_b2b_card_name
 from . import loyalty_b2b_card_next_tier
+from . import loyalty_b2b_card_summary
 from . import loyalty_b2b_tier_history
 from . import loyalty_b2b_transaction
 from . import loyalty_b2b_transaction_guard
@@ -24,11 +25,15 @@ from . import sale_order_cashback
 from . import sale_order_card_panel
 from . import sale_order_stamp
 from . import sale_order_enrollment
+from . import sale_order_loyalty_summary
 from . import sale_order_line
+from . import sale_order_line_invoice
 from . import account_move
 from . import account_move_cashback
 from . import account_move_redemption
+from . import account_move_loyalty_summary
 from . import account_move_line
+from . import account_move_line_card_discount
 from . import account_partial_reconcile
 from . import account_chart_template
 from . import account_account

@@ -31,3 +31,5 @@ from . import test_names
 from . import test_next_tier
 from . import test_card_tour
 from . import test_guard_config
+from . import test_loyalty_summary
+from . import test_loyalty_summary_portal
