@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import float_compare
 
+from .savings_rules import card_savings
+
 
 class AccountMoveLine(models.Model):
     """The card's share of an invoice line's discount, stated on the printed
@@ -37,17 +39,17 @@ class AccountMoveLine(models.Model):
 
     def _b2b_get_savings(self):
         """What the card saves on this line, untaxed, in the document's
-        currency: the value of a free reward, or the card's share of the
-        discount (as ``sale.order.line._b2b_get_savings``)."""
+        currency (the rule of ``sale.order.line._b2b_get_savings``)."""
         self.ensure_one()
-        currency = self.currency_id
-        if self.b2b_reward_kind == "stamp_reward":
-            return currency.round(self.price_unit * self.quantity * self.discount / 100)
-        card_discount = self._b2b_get_card_discount()
-        if self.b2b_reward_kind or not card_discount:
-            return 0.0
-        if float_compare(card_discount, 100.0, precision_digits=2) >= 0:
-            return currency.round(self.price_unit * self.quantity)
-        return currency.round(
-            self.price_subtotal * card_discount / (100.0 - card_discount)
+        return card_savings(
+            self.currency_id,
+            {
+                "price_unit": self.price_unit,
+                "quantity": self.quantity,
+                "discount": self.discount,
+                "subtotal": self.price_subtotal,
+                "card_discount": self._b2b_get_card_discount(),
+                "reward_kind": self.b2b_reward_kind,
+                "manual": False,
+            },
         )

@@ -9,10 +9,9 @@ class LoyaltyB2bCard(models.Model):
 
     def _get_next_tier_text(self):
         """Hook: one sentence on the card's next tier (what it needs, what it
-        gives) for the customer's documents, or False to say nothing. Nothing
-        yet: the tier progress fills it."""
+        gives) for the customer's documents, or False to say nothing."""
         self.ensure_one()
-        return False
+        return self.next_tier_message or False
 
     def _prepare_summary_vals(self):
         """The card's own part of a document's loyalty summary."""

@@ -105,8 +105,7 @@ class SaleOrder(models.Model):
                 and line.b2b_card_id._origin == card
             )
         )
-        minimum = program.stamp_min_amount * self.currency_rate
-        if self.currency_id.compare_amounts(self.amount_untaxed, minimum) >= 0:
+        if self._b2b_get_stamps_earned(card):
             if self.state in QUOTATION_STATES:
                 sentences.append(
                     self.env._(
@@ -123,7 +122,11 @@ class SaleOrder(models.Model):
             sentences.append(
                 self.env._(
                     "No stamp: the order is below %(minimum)s untaxed.",
-                    minimum=format_amount(self.env, minimum, self.currency_id),
+                    minimum=format_amount(
+                        self.env,
+                        program.stamp_min_amount * self.currency_rate,
+                        self.currency_id,
+                    ),
                 )
             )
         if rewards:

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round
 
+from .savings_rules import card_savings
+
 # Lines the add-on adds to an order itself; also on the invoice lines made from them.
 B2B_REWARD_KINDS = [
     ("cashback", "Cashback redemption"),
@@ -299,14 +301,15 @@ class SaleOrderLine(models.Model):
         """What the card saves the customer on this line, untaxed, in the order's
         currency: the card's share of the discount, or a free reward's value."""
         self.ensure_one()
-        if self.b2b_reward_kind == "stamp_reward":
-            return self.currency_id.round(
-                self.price_unit * self.product_uom_qty * self.discount / 100.0
-            )
-        if self.b2b_reward_kind or self._b2b_has_manual_discount():
-            return 0.0
-        if float_compare(self.b2b_discount, 100.0, precision_digits=2) >= 0:
-            return self.currency_id.round(self.price_unit * self.product_uom_qty)
-        return self.currency_id.round(
-            self.price_subtotal * self.b2b_discount / (100.0 - self.b2b_discount)
+        return card_savings(
+            self.currency_id,
+            {
+                "price_unit": self.price_unit,
+                "quantity": self.product_uom_qty,
+                "discount": self.discount,
+                "subtotal": self.price_subtotal,
+                "card_discount": self.b2b_discount,
+                "reward_kind": self.b2b_reward_kind,
+                "manual": self._b2b_has_manual_discount(),
+            },
         )

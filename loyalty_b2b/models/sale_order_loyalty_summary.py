@@ -12,9 +12,9 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     def _b2b_get_summary_cards(self):
-        """Hook: the cards the order's documents speak of."""
+        """Hook: the cards the order's documents speak of: those it uses."""
         self.ensure_one()
-        return self.b2b_card_id
+        return self.b2b_card_ids
 
     def _b2b_get_loyalty_summary(self):
         """One plain dict per card of the order, for its documents (see
@@ -102,11 +102,3 @@ class SaleOrder(models.Model):
         if not entries:
             return None
         return card._get_ledger_totals_until(entries)[1]
-
-    def _b2b_get_stamps_earned(self, card):
-        """Stamps this quotation earns on ``card`` once confirmed: one when its
-        untaxed amount reaches the program's minimum, in company currency at
-        the order's rate (the rule of ``_b2b_record_stamps``)."""
-        self.ensure_one()
-        minimum = card.program_id.stamp_min_amount * self.currency_rate
-        return int(self.currency_id.compare_amounts(self.amount_untaxed, minimum) >= 0)

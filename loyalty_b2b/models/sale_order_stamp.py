@@ -117,14 +117,20 @@ class SaleOrder(models.Model):
         # sudo: the ledger is append-only and written by business flows only.
         self.env["loyalty.b2b.transaction"].sudo().create(vals_list)
 
+    def _b2b_get_stamps_earned(self, card):
+        """Stamps this quotation earns on ``card`` once confirmed: one when its
+        untaxed amount reaches the program's minimum, in company currency at
+        the order's rate (the rule of ``_b2b_record_stamps``, of the
+        quotation panel and of the printed documents)."""
+        self.ensure_one()
+        minimum = card.program_id.stamp_min_amount * self.currency_rate
+        return int(self.currency_id.compare_amounts(self.amount_untaxed, minimum) >= 0)
+
     def _b2b_prepare_stamp_vals(self, card):
         """Ledger values of what confirming this order does to stamp ``card``."""
         self.ensure_one()
         vals_list = []
-        program = card.program_id
-        # The minimum, in company currency, at the order's own rate.
-        minimum = program.stamp_min_amount * self.currency_rate
-        if self.currency_id.compare_amounts(self.amount_untaxed, minimum) >= 0:
+        if self._b2b_get_stamps_earned(card):
             vals_list.append(
                 {
                     "card_id": card.id,

@@ -86,22 +86,32 @@ class TestLoyaltySummary(LoyaltySummaryCommon):
 
     def test_tier_and_next_tier_hook(self):
         card = self._create_card(self.program_accumulative)
-        self.assertFalse(card._get_next_tier_text())
+        next_tier = (
+            "Spend $\xa010,000.00 more within the rolling 12 months to reach Gold: 7 %"
+        )
+        self.assertEqual(card._get_next_tier_text(), next_tier)
         order = self._create_order()
         [entry] = order._b2b_get_loyalty_summary()
         self.assertEqual(
             (entry["tier_name"], entry["savings"], entry["next_tier_text"]),
-            ("Silver", 30.0, False),
+            ("Silver", 30.0, next_tier),
         )
         self.assertEqual(
             self._blocks(self._render(self.SALE_REPORT, order)),
             [
                 (
                     f"Loyalty card {card.name} (Volume)",
-                    {"b2b_tier": "Tier Silver", "b2b_savings": "Your savings $ 30.00"},
+                    {
+                        "b2b_tier": "Tier Silver",
+                        "b2b_savings": "Your savings $ 30.00",
+                        "b2b_next_tier": next_tier.replace("\xa0", " "),
+                    },
                 )
             ],
         )
+        # The top tier has no next tier to tell.
+        card.spent_amount = 60000.0
+        self.assertEqual(card._get_next_tier_text(), "Gold: 7 % is the top tier")
 
     def test_stamps_after_the_order(self):
         card = self._create_card(self.program_stamp)
@@ -189,7 +199,14 @@ class TestLoyaltySummaryCashback(LoyaltySummaryCommon):
         )
         self.assertEqual(
             self._blocks(self._render(self.SALE_REPORT, order))[0][1],
-            {"b2b_tier": "Tier Base", "b2b_cashback_spent": "Cashback spent $ 30.00"},
+            {
+                "b2b_tier": "Tier Base",
+                "b2b_cashback_spent": "Cashback spent $ 30.00",
+                "b2b_next_tier": (
+                    "Spend $ 5,000.00 more within the rolling 12 months to reach "
+                    "Plus: 5 % cashback"
+                ),
+            },
         )
         order.action_confirm()
         invoice = self._invoice(order)
@@ -231,6 +248,11 @@ class TestLoyaltySummaryCashback(LoyaltySummaryCommon):
                         "b2b_cashback_balance_after": (
                             "Cashback balance after this document $ 90.00"
                         ),
+                        # The invoice counts: 1,000.00 of the 5,000.00 spent.
+                        "b2b_next_tier": (
+                            "Spend $ 4,000.00 more within the rolling 12 months to "
+                            "reach Plus: 5 % cashback"
+                        ),
                     },
                 )
             ],
@@ -247,6 +269,11 @@ class TestLoyaltySummaryCashback(LoyaltySummaryCommon):
                 "b2b_cashback_taken_back": "Cashback taken back $ 20.00",
                 "b2b_cashback_balance_after": (
                     "Cashback balance after this document $ 150.00"
+                ),
+                # The credit note takes the invoice's spend back.
+                "b2b_next_tier": (
+                    "Spend $ 5,000.00 more within the rolling 12 months to reach "
+                    "Plus: 5 % cashback"
                 ),
             },
         )
