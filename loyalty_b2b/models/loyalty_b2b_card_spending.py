@@ -101,11 +101,14 @@ class LoyaltyB2bCard(models.Model):
         )
 
     def _get_benefit_rank(self):
-        """Sort key of the benefit a card gives an order, highest first: its
-        discount and cashback percentages, then its program's sequence."""
+        """Sort key of the card whose discount an order's lines get, highest
+        first: its discount, then its cashback percentage (a customer without
+        discount card), then its program's sequence. A cashback card never
+        takes the place of a discount card: it gives no discount."""
         self.ensure_one()
         return (
-            self.discount_percent + self.cashback_percent,
+            self.discount_percent,
+            self.cashback_percent,
             -self.program_id.sequence,
             -self.program_id.id,
         )

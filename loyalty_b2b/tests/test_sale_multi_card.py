@@ -103,6 +103,17 @@ class TestSaleMultiCard(LoyaltyB2bSaleCommon):
         order.b2b_card_id = accumulative_card
         self.assertEqual(order.order_line.b2b_discount, 3.0)
 
+    def test_discount_card_before_a_higher_cashback(self):
+        """A 5 % cashback card never takes the place of a 3 % discount card: it
+        gives no discount."""
+        self.program_cashback.tier_ids[0].cashback_percent = 5.0
+        self.discount_card.action_block()
+        accumulative_card = self._create_card(self.program_accumulative)  # 3 %
+        order = self._create_order(lines=[(self.product_drill, 1.0)])
+        self.assertEqual(order.b2b_card_id, accumulative_card)
+        self.assertEqual(order.order_line.discount, 3.0)
+        self.assertIn("The invoice earns 5 % cashback", order.b2b_cards_panel)
+
     def test_cashback_card_chosen_among_several(self):
         program_2 = self.Program.create(
             {
