@@ -5,6 +5,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
+from odoo.modules.migration import load_script
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import file_path, format_amount, format_date
 from odoo.tools.translate import TranslationModuleReader
@@ -265,6 +266,29 @@ class TestUpgradeMailTranslations(TierCommon):
             )[history.id]
             self.assertIn(greeting, body)
             self.assertIn(card.name, body)
+
+    def test_migration_brings_the_translations(self):
+        """A database installed before 18.0.1.2.0 gets the new email in its
+        customers' languages too, not only in English."""
+        script = load_script(
+            "loyalty_b2b/migrations/18.0.1.2.0/post-migrate-mail-template.py",
+            "loyalty_b2b_post_migrate_mail_template_i18n",
+        )
+        template = self.env.ref("loyalty_b2b.mail_template_b2b_tier_upgrade")
+        template.with_context(lang="en_US").subject = script.OLD_SUBJECT
+        for lang in ("uk_UA", "ru_RU"):
+            template.with_context(lang=lang).write(
+                {"subject": "Old subject", "body_html": "<p>Old body</p>"}
+            )
+        script.migrate(self.env.cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+        for lang, subject, greeting in (
+            ("uk_UA", "тепер на рівні {{ object.new_tier_label }}", "Вітаємо!"),
+            ("ru_RU", "теперь на уровне {{ object.new_tier_label }}", "Здравствуйте!"),
+        ):
+            template_lang = template.with_context(lang=lang)
+            self.assertIn(subject, template_lang.subject)
+            self.assertIn(greeting, template_lang.body_html)
 
 
 @tagged("post_install", "-at_install")
