@@ -39,6 +39,7 @@ class LoyaltyB2bProgram(models.Model):
         "stamps_required",
         "stamp_reward_product_id.display_name",
     )
+    @api.depends_context("lang")
     def _compute_benefit_summary(self):
         for program in self:
             program.benefit_summary = program._get_benefit_summary()

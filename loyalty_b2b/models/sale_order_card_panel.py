@@ -27,6 +27,7 @@ class SaleOrder(models.Model):
         "order_line.b2b_card_id",
         "order_line.price_subtotal",
     )
+    @api.depends_context("lang")
     def _compute_b2b_cards_panel(self):
         qweb = self.env["ir.qweb"]
         for order in self:

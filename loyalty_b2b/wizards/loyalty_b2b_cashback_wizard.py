@@ -14,7 +14,6 @@ class LoyaltyB2bCashbackWizard(models.TransientModel):
     )
     card_id = fields.Many2one(
         "loyalty.b2b.card",
-        string="Card",
         compute="_compute_card_id",
         store=True,
         readonly=False,
