@@ -74,7 +74,13 @@ class SaleOrder(models.Model):
             "stamp": self._b2b_get_stamp_effect_lines,
             "cashback": self._b2b_get_cashback_effect_lines,
         }.get(card.program_type)
-        return method(card) if method else []
+        sentences = method(card) if method else []
+        # How far the company is from its next tier, and what keeps a held one.
+        return sentences + [
+            sentence
+            for sentence in (card.tier_hold_message, card.next_tier_message)
+            if sentence
+        ]
 
     def _b2b_get_discount_effect_lines(self, card):
         if card not in self._b2b_get_discount_cards():

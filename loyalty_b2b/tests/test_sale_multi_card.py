@@ -94,6 +94,9 @@ class TestSaleMultiCard(LoyaltyB2bSaleCommon):
         self.assertEqual(order.b2b_card_ids, self.cards | accumulative_card)
         self.assertEqual(order.order_line.discount, 10.0)
         self.assertIn("3 % not applied", order.b2b_cards_panel)
+        # The salesperson sees how far the company is from the next tier.
+        self.assertIn(accumulative_card.next_tier_message, order.b2b_cards_panel)
+        self.assertIn("to reach Gold", accumulative_card.next_tier_message)
         self.program_accumulative.combine_discounts = True
         order.action_b2b_apply_card_discount()
         # 10 % then 3 %: 12.7 %.
