@@ -148,10 +148,8 @@ class TestDataTranslations(LoyaltyB2bCommon):
         )
 
 
-@tagged("post_install", "-at_install")
-class TestUpgradeMailTranslations(TierCommon):
-    """The tier upgrade email reaches a Ukrainian and a Russian contact in
-    their language: subject, body and the sentences the add-on writes."""
+class TranslatedTierCommon(TierCommon):
+    """Ukrainian and Russian loaded, and a Platinum tier above Gold."""
 
     @classmethod
     def setUpClass(cls):
@@ -165,6 +163,16 @@ class TestUpgradeMailTranslations(TierCommon):
                 "discount_percent": 10,
             }
         )
+
+
+@tagged("post_install", "-at_install")
+class TestUpgradeMailTranslations(TranslatedTierCommon):
+    """The tier upgrade email reaches a Ukrainian and a Russian contact in
+    their language: subject, body and the sentences the add-on writes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         cls.contact.write(
             {"email": "ann@acme.example", "b2b_loyalty_mail": True, "lang": "uk_UA"}
         )
@@ -292,21 +300,8 @@ class TestUpgradeMailTranslations(TierCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestCardScreenTranslations(TierCommon):
+class TestCardScreenTranslations(TranslatedTierCommon):
     """A card's next tier, tier hold and benefit in Ukrainian and Russian."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        _load_languages(cls.env)
-        cls.env["loyalty.b2b.tier"].create(
-            {
-                "program_id": cls.program_accumulative.id,
-                "name": "Platinum",
-                "min_amount": 25000,
-                "discount_percent": 10,
-            }
-        )
 
     def _amount(self, lang, amount):
         return format_amount(
