@@ -174,14 +174,11 @@ class AccountMove(models.Model):
                     if entry.get(fname) != vals.get(fname):
                         entry[fname] = False
             positions.append(position)
+        kinds = dict(self._fields["b2b_cashback_kind"]._description_selection(self.env))
         for entry in merged:
             currency = self.env["res.company"].browse(entry["company_id"]).currency_id
             entry["b2b_cashback_amount"] = currency.round(entry["b2b_cashback_amount"])
-            if not entry["ref"]:
-                kinds = dict(
-                    self._fields["b2b_cashback_kind"]._description_selection(self.env)
-                )
-                entry["ref"] = kinds[entry["b2b_cashback_kind"]]
+            entry["ref"] = entry["ref"] or kinds[entry["b2b_cashback_kind"]]
         return merged, positions
 
     @api.model

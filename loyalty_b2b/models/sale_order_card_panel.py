@@ -119,9 +119,7 @@ class SaleOrder(models.Model):
                         "Confirming earns a stamp: %(count)s → %(after)s of "
                         "%(required)s.",
                         count=card.stamp_count,
-                        after=card.stamp_count
-                        + 1
-                        - len(rewards) * card.stamps_required,
+                        after=self._b2b_get_stamps_after(card),
                         required=card.stamps_required,
                     )
                 )
