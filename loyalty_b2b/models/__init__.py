@@ -40,3 +40,4 @@ from . import account_account
 from . import account_journal
 from . import product_template
 from . import product_product
+from . import loyalty_b2b_card_portal

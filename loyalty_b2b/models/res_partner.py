@@ -46,3 +46,11 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "b2b_loyalty_role" in vals and self.sudo().user_ids:
+            # The portal's record rules read the user's loyalty role: they
+            # are cached per user, so a new role needs a fresh cache.
+            self.env.registry.clear_cache()
+        return result
