@@ -13,6 +13,7 @@
         "security/loyalty_b2b_groups.xml",
         "security/ir.model.access.csv",
         "security/loyalty_b2b_rules.xml",
+        "security/loyalty_b2b_portal_rules.xml",
         "data/ir_sequence_data.xml",
         "data/product_product_data.xml",
         "data/ir_cron_data.xml",
@@ -34,6 +35,8 @@
         "views/loyalty_b2b_transaction_accounting_views.xml",
         "report/loyalty_b2b_liability_report_views.xml",
         "views/loyalty_b2b_menus.xml",
+        "report/loyalty_b2b_card_templates.xml",
+        "views/loyalty_b2b_portal_templates.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",
