@@ -34,3 +34,4 @@ from . import test_guard_config
 from . import test_loyalty_summary
 from . import test_loyalty_summary_portal
 from . import test_portal_cards
+from . import test_portal_tour

@@ -1,0 +1,9 @@
+from odoo.tests import tagged
+
+from .test_portal_common import PortalCardsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTour(PortalCardsCommon):
+    def test_director_follows_the_card_to_the_invoice(self):
+        self.start_tour("/my", "loyalty_b2b_portal_tour", login="b2b_director")
