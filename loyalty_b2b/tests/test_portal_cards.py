@@ -288,6 +288,10 @@ class TestPortalCardsSecurity(PortalCardsCommon):
         outsider_ledger = as_user("b2b_outsider", "loyalty.b2b.transaction").search([])
         self.assertEqual(outsider_ledger.card_id, self.other_card)
         with self.assertRaises(AccessError):
+            as_user("b2b_outsider", "loyalty.b2b.transaction").browse(
+                self.card_cashback.transaction_ids.ids
+            ).read(["amount"])
+        with self.assertRaises(AccessError):
             as_user("b2b_outsider", "loyalty.b2b.card").browse(
                 self.card_cashback.id
             ).read(["name"])
