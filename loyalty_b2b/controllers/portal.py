@@ -78,7 +78,9 @@ class LoyaltyB2bCustomerPortal(CustomerPortal):
             {
                 # Read through sudo what the level of the user allows (below).
                 "cards": cards.sudo(),
-                "b2b_level": cards._get_portal_access_level(request.env.user.partner_id),
+                "b2b_level": cards._get_portal_access_level(
+                    request.env.user.partner_id
+                ),
                 "page_name": "b2b_loyalty",
                 "default_url": "/my/loyalty",
                 "pager": pager,
@@ -181,12 +183,14 @@ class LoyaltyB2bCustomerPortal(CustomerPortal):
     def portal_b2b_card(
         self, card_id, page=1, access_token=None, pid=None, hash=None, **kw
     ):
-        card_sudo, level = self._b2b_check_card_access(
-            card_id, access_token, pid, hash
-        )
+        card_sudo, level = self._b2b_check_card_access(card_id, access_token, pid, hash)
         url_args = {
             key: value
-            for key, value in (("access_token", access_token), ("pid", pid), ("hash", hash))
+            for key, value in (
+                ("access_token", access_token),
+                ("pid", pid),
+                ("hash", hash),
+            )
             if value
         }
         values = self._prepare_portal_layout_values()
@@ -199,7 +203,9 @@ class LoyaltyB2bCustomerPortal(CustomerPortal):
             pid=pid,
             hash=hash,
         )
-        values.update(self._b2b_prepare_card_page_values(card_sudo, level, page, url_args))
+        values.update(
+            self._b2b_prepare_card_page_values(card_sudo, level, page, url_args)
+        )
         return request.render("loyalty_b2b.portal_b2b_card_page", values)
 
     # Documents -------------------------------------------------------------------
@@ -237,18 +243,14 @@ class LoyaltyB2bCustomerPortal(CustomerPortal):
         report_type="pdf",
         **kw,
     ):
-        card_sudo, level = self._b2b_check_card_access(
-            card_id, access_token, pid, hash
-        )
+        card_sudo, level = self._b2b_check_card_access(card_id, access_token, pid, hash)
         if level != "full":
             raise Forbidden()
         if report_type not in ("pdf", "html"):
             raise BadRequest()
         period = self._b2b_parse_statement_period(date_from, date_to)
         report = (
-            request.env["ir.actions.report"]
-            .sudo()
-            .with_company(card_sudo.company_id)
+            request.env["ir.actions.report"].sudo().with_company(card_sudo.company_id)
         )
         try:
             content = getattr(report, f"_render_qweb_{report_type}")(
@@ -285,4 +287,7 @@ class LoyaltyB2bCustomerPortal(CustomerPortal):
             raise BadRequest(
                 request.env._("The statement period must start before it ends.")
             )
-        return {"date_from": fields.Date.to_string(start), "date_to": fields.Date.to_string(end)}
+        return {
+            "date_from": fields.Date.to_string(start),
+            "date_to": fields.Date.to_string(end),
+        }

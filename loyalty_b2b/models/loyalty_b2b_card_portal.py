@@ -17,7 +17,7 @@ class LoyaltyB2bCard(models.Model):
     _name = "loyalty.b2b.card"
     _inherit = ["loyalty.b2b.card", "portal.mixin"]
 
-    def _compute_access_url(self):
+    def _compute_access_url(self):  # pylint: disable=missing-return
         super()._compute_access_url()
         for card in self:
             card.access_url = f"/my/loyalty/{card.id}"
@@ -116,7 +116,9 @@ class LoyaltyB2bCard(models.Model):
             return []
         readable = self._get_portal_readable_fields()[level]
         return [
-            name for name in field_names if name in self._fields and name not in readable
+            name
+            for name in field_names
+            if name in self._fields and name not in readable
         ]
 
     @api.model
@@ -159,7 +161,9 @@ class LoyaltyB2bCard(models.Model):
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None, **kwargs):
         self._check_portal_field_access(self._get_domain_field_names(domain))
-        return super()._search(domain, offset=offset, limit=limit, order=order, **kwargs)
+        return super()._search(
+            domain, offset=offset, limit=limit, order=order, **kwargs
+        )
 
     @api.model
     def _read_group(self, domain, groupby=(), aggregates=(), **kwargs):

@@ -3,6 +3,7 @@ from lxml import html
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from .test_i18n import _load_languages
 from .test_portal_common import PortalCardsCommon
 
 
@@ -17,9 +18,7 @@ class TestPortalCards(PortalCardsCommon):
         )
 
     def _card_numbers(self, page):
-        return {
-            self._text(link) for link in page.xpath("//table//td/a[@href]")
-        }
+        return {self._text(link) for link in page.xpath("//table//td/a[@href]")}
 
     def test_home_counter(self):
         self.authenticate("b2b_buyer", "b2b_buyer")
@@ -29,6 +28,20 @@ class TestPortalCards(PortalCardsCommon):
         self.assertEqual(counters["b2b_card_count"], 3)
         page = self._page("/my")
         self.assertTrue(page.xpath("//a[@href='/my/loyalty']"))
+
+    def test_pages_speak_the_contact_language(self):
+        _load_languages(self.env)
+        director = self.env["res.users"].search([("login", "=", "b2b_director")])
+        for lang, words in (
+            ("uk_UA", ("Картки лояльності", "Рух", "Завантажити виписку")),
+            ("ru_RU", ("Карты лояльности", "Движение", "Скачать выписку")),
+        ):
+            with self.subTest(lang=lang):
+                director.lang = lang
+                self.authenticate("b2b_director", "b2b_director")
+                text = self._text(self._page(f"/my/loyalty/{self.card_cashback.id}"))
+                for word in words:
+                    self.assertIn(word, text)
 
     def test_list_shows_the_company_cards_only(self):
         own = {self.card_cashback.name, self.card_stamp.name, self.card_volume.name}
@@ -51,7 +64,9 @@ class TestPortalCards(PortalCardsCommon):
         rows = page.xpath("//table//tbody/tr") or page.xpath("//table//tr[td]")
         self.assertEqual(
             [self._text(row.xpath("./td")[0]) for row in rows],
-            sorted([self.card_cashback.name, self.card_stamp.name, self.card_volume.name]),
+            sorted(
+                [self.card_cashback.name, self.card_stamp.name, self.card_volume.name]
+            ),
         )
         self.authenticate("b2b_buyer", "b2b_buyer")
         page = self._page("/my/loyalty")
@@ -64,7 +79,9 @@ class TestPortalCards(PortalCardsCommon):
 
     def test_card_page_by_role(self):
         url = f"/my/loyalty/{self.card_cashback.id}"
-        balance = self._text(html_fragment(self._money(self.card_cashback.cashback_balance)))
+        balance = self._text(
+            html_fragment(self._money(self.card_cashback.cashback_balance))
+        )
         for login in ("b2b_director", "b2b_accountant", "b2b_company"):
             with self.subTest(login=login):
                 self.authenticate(login, login)
@@ -108,7 +125,9 @@ class TestPortalCards(PortalCardsCommon):
             self._text(page.xpath("//p[hasclass('o_b2b_next_tier')]")[0]),
             " ".join(self.card_volume.next_tier_message.split()),
         )
-        self.assertIn("Discount", self._text(page.xpath("//tr[@name='b2b_discount']")[0]))
+        self.assertIn(
+            "Discount", self._text(page.xpath("//tr[@name='b2b_discount']")[0])
+        )
 
     def test_ledger_links_the_documents_the_user_may_open(self):
         earn = self.card_cashback.transaction_ids.filtered("invoice_id")
@@ -184,7 +203,9 @@ class TestPortalCardsSecurity(PortalCardsCommon):
         for url in self._routes(self.other_card):
             with self.subTest(url=url):
                 self._get(url, 404)
-                self._get(f"{url}{'&' if '?' in url else '?'}access_token=x{token}", 404)
+                self._get(
+                    f"{url}{'&' if '?' in url else '?'}access_token=x{token}", 404
+                )
         self._get("/my/loyalty", 303)
 
     def test_archived_program_gives_404(self):
@@ -247,7 +268,9 @@ class TestPortalCardsSecurity(PortalCardsCommon):
     def test_share_wizard_sends_each_contact_its_link(self):
         wizard = (
             self.env["portal.share"]
-            .with_context(active_model="loyalty.b2b.card", active_id=self.card_cashback.id)
+            .with_context(
+                active_model="loyalty.b2b.card", active_id=self.card_cashback.id
+            )
             .create({"partner_ids": [(6, 0, self.director.ids)], "note": "Your card"})
         )
         wizard.action_send_mail()

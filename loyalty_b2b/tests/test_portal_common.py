@@ -76,7 +76,9 @@ class PortalCardsCommon(LoyaltyB2bCommon, HttpCase):
 
     def _get(self, url, status=200):
         response = self.url_open(url, allow_redirects=False)
-        self.assertEqual(response.status_code, status, f"{url}\n{response.text[-1500:]}")
+        self.assertEqual(
+            response.status_code, status, f"{url}\n{response.text[-1500:]}"
+        )
         return response
 
     def _page(self, url):
