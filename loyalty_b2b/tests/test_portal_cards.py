@@ -110,6 +110,38 @@ class TestPortalCards(PortalCardsCommon):
         self.assertNotIn("Cashback Rate", text)
         self.assertNotIn(balance, text)
 
+    def test_accountant_downloads_the_statement(self):
+        card = self.card_cashback
+        balance = self._text(html_fragment(self._money(card.cashback_balance)))
+        self.authenticate("b2b_accountant", "b2b_accountant")
+        url = f"/my/loyalty/{card.id}/statement?date_from=2019-01-01&date_to=2030-12-31"
+        page = self._page(f"{url}&report_type=html")
+        text = self._text(page)
+        self.assertIn(card.name, text)
+        self.assertIn(self.invoice.name, text)
+        self.assertIn(balance, text)
+        response = self._get(url)
+        if response.headers["Content-Type"] == "application/pdf":
+            self.assertTrue(response.content.startswith(b"%PDF"))
+            self.assertIn(card.name, response.headers["Content-Disposition"])
+
+    def test_expiring_cashback_shows_the_forecast(self):
+        card = self.card_cashback
+        # Earned today, valid two months: nothing within 30 days, all within 90.
+        card.program_id.cashback_validity_months = 2
+        self.assertFalse(card.cashback_expiring_30)
+        self.assertEqual(card.cashback_expiring_90, card.cashback_balance)
+        self.authenticate("b2b_director", "b2b_director")
+        page = self._page(f"/my/loyalty/{card.id}")
+        for days in (30, 90):
+            row = page.xpath(f"//tr[@name='b2b_expiring_{days}']")[0]
+            self.assertIn(
+                self._text(
+                    html_fragment(self._money(card[f"cashback_expiring_{days}"]))
+                ),
+                self._text(row),
+            )
+
     def test_stamps_and_next_tier_for_procurement(self):
         self.authenticate("b2b_buyer", "b2b_buyer")
         page = self._page(f"/my/loyalty/{self.card_stamp.id}")
