@@ -44,6 +44,11 @@
         "demo/loyalty_b2b_card_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": ["loyalty_b2b/static/src/css/loyalty_card_report.css"],
+        "web.assets_frontend": ["loyalty_b2b/static/src/css/loyalty_card_report.css"],
+        "web.report_assets_common": [
+            "loyalty_b2b/static/src/css/loyalty_card_report.css"
+        ],
         "web.assets_tests": ["loyalty_b2b/static/tests/tours/*.js"],
     },
     "post_init_hook": "post_init_hook",
