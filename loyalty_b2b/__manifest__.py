@@ -20,6 +20,7 @@
         "data/mail_templates_email_layouts.xml",
         "data/mail_template_data.xml",
         "report/loyalty_b2b_summary_templates.xml",
+        "report/loyalty_b2b_card_reports.xml",
         "wizards/loyalty_b2b_adjust_wizard_views.xml",
         "wizards/loyalty_b2b_cashback_wizard_views.xml",
         "wizards/loyalty_b2b_issue_card_wizard_views.xml",

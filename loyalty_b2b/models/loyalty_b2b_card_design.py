@@ -81,3 +81,9 @@ class LoyaltyB2bCard(models.Model):
             code128_src=card._get_card_code128_url(),
         )
         return design
+
+    def action_print_card(self):
+        # config=False: the card has no letterhead, no document layout to set up.
+        return self.env.ref("loyalty_b2b.action_report_loyalty_card").report_action(
+            self, config=False
+        )

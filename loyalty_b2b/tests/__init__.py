@@ -36,3 +36,4 @@ from . import test_loyalty_summary_portal
 from . import test_portal_cards
 from . import test_portal_tour
 from . import test_card_design
+from . import test_card_report
