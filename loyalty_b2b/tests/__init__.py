@@ -37,3 +37,4 @@ from . import test_portal_cards
 from . import test_portal_tour
 from . import test_card_design
 from . import test_card_report
+from . import test_card_number_search
