@@ -75,7 +75,7 @@ class TestCardReport(LoyaltyB2bCommon, HttpCase):
         page = self._render_html(self.card | self.other_card)
         # The front and the back of each card, each on its own page.
         self.assertEqual(len(page.xpath("//div[hasclass('o_b2b_card_page')]")), 4)
-        fronts = page.xpath("//div[hasclass('o_b2b_card_front')]")
+        fronts = page.xpath("//div[hasclass('o_b2b_card_face')]")
         self.assertEqual(len(fronts), 2)
         self.assertEqual(len(page.xpath("//div[hasclass('o_b2b_card_back')]")), 2)
         for front, card, tier in (
