@@ -20,6 +20,7 @@
         "data/mail_templates_email_layouts.xml",
         "data/mail_template_data.xml",
         "report/loyalty_b2b_summary_templates.xml",
+        "report/loyalty_b2b_card_reports.xml",
         "wizards/loyalty_b2b_adjust_wizard_views.xml",
         "wizards/loyalty_b2b_cashback_wizard_views.xml",
         "wizards/loyalty_b2b_issue_card_wizard_views.xml",
@@ -44,6 +45,11 @@
         "demo/loyalty_b2b_card_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": ["loyalty_b2b/static/src/css/loyalty_card_report.css"],
+        "web.assets_frontend": ["loyalty_b2b/static/src/css/loyalty_card_report.css"],
+        "web.report_assets_common": [
+            "loyalty_b2b/static/src/css/loyalty_card_report.css"
+        ],
         "web.assets_tests": ["loyalty_b2b/static/tests/tours/*.js"],
     },
     "post_init_hook": "post_init_hook",

@@ -41,6 +41,8 @@ class AccountChartTemplate(models.AbstractModel):
                     "program_type": "cashback",
                     "company_id": company.id,
                     "color": 10,
+                    "card_background_color": "#14532D",
+                    "card_text_color": "#FFFFFF",
                     "tier_ids": [
                         Command.create(
                             {

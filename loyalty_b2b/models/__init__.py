@@ -41,3 +41,6 @@ from . import account_journal
 from . import product_template
 from . import product_product
 from . import loyalty_b2b_card_portal
+from . import loyalty_b2b_program_design
+from . import loyalty_b2b_card_design
+from . import res_partner_card_search

@@ -35,3 +35,6 @@ from . import test_loyalty_summary
 from . import test_loyalty_summary_portal
 from . import test_portal_cards
 from . import test_portal_tour
+from . import test_card_design
+from . import test_card_report
+from . import test_card_number_search
