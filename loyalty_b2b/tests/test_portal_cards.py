@@ -39,7 +39,11 @@ class TestPortalCards(PortalCardsCommon):
             with self.subTest(lang=lang):
                 director.lang = lang
                 self.authenticate("b2b_director", "b2b_director")
-                text = self._text(self._page(f"/my/loyalty/{self.card_cashback.id}"))
+                # The portal moves the visitor to its language's address.
+                response = self.url_open(f"/my/loyalty/{self.card_cashback.id}")
+                self.assertEqual(response.status_code, 200)
+                self.assertIn(f"/{lang[:2]}/my/loyalty/", response.url)
+                text = self._text(html.fromstring(response.content))
                 for word in words:
                     self.assertIn(word, text)
 
