@@ -35,3 +35,7 @@ from . import test_loyalty_summary
 from . import test_loyalty_summary_portal
 from . import test_portal_cards
 from . import test_portal_tour
+from . import test_wallet_apple
+from . import test_wallet_passkit
+from . import test_wallet_google
+from . import test_wallet_settings
