@@ -250,6 +250,8 @@ class ResCompany(models.Model):
             company._b2b_decode("b2b_apple_certificate"),
             company._b2b_decode("b2b_apple_private_key"),
             company.b2b_apple_certificate_password,
+            # Checked when uploaded (_check_b2b_apple_wallet).
+            checked=True,
         )
         wwdr = wallet_crypto.load_certificate(
             company._b2b_decode("b2b_apple_wwdr_certificate")

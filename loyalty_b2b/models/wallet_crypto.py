@@ -48,16 +48,21 @@ def load_certificate(data):
         raise WalletCryptoError("certificate_unreadable") from error
 
 
-def load_private_key(data, password=None):
+def load_private_key(data, password=None, checked=False):
     """The private key of ``data``, PEM or DER, encrypted with ``password`` or
-    not."""
+    not. ``checked``: the key was checked when it was uploaded, skip the slow
+    RSA consistency check."""
     loader = (
         serialization.load_pem_private_key
         if PEM_MARKER in data
         else serialization.load_der_private_key
     )
     try:
-        return loader(data, password=_password_bytes(password))
+        return loader(
+            data,
+            password=_password_bytes(password),
+            unsafe_skip_rsa_key_validation=checked,
+        )
     except TypeError as error:
         # Encrypted without a password, or a password for a clear key.
         raise WalletCryptoError("key_password") from error
@@ -81,12 +86,15 @@ def load_pkcs12(data, password=None):
     return certificate, key
 
 
-def load_signing_identity(certificate_data, key_data=None, password=None):
+def load_signing_identity(
+    certificate_data, key_data=None, password=None, checked=False
+):
     """``(certificate, private key)`` that sign passes, from the files an
     administrator uploads: a certificate (PEM, or Apple's DER ``.cer``) and its
     private key (PEM or DER, the key may also follow the certificate in one PEM
     file), or a ``.p12`` holding both. ``password``: of the ``.p12`` or of an
-    encrypted key. The key must be the certificate's."""
+    encrypted key; ``checked``: as for ``load_private_key``. The key must be
+    the certificate's."""
     if PEM_MARKER not in certificate_data:
         try:
             certificate = x509.load_der_x509_certificate(certificate_data)
@@ -100,7 +108,7 @@ def load_signing_identity(certificate_data, key_data=None, password=None):
         key_data = certificate_data
     if not key_data:
         raise WalletCryptoError("key_missing")
-    key = load_private_key(key_data, password)
+    key = load_private_key(key_data, password, checked)
     check_key_matches(certificate, key)
     return certificate, key
 
