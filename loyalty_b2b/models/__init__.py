@@ -44,3 +44,12 @@ from . import loyalty_b2b_card_portal
 from . import loyalty_b2b_program_design
 from . import loyalty_b2b_card_design
 from . import res_partner_card_search
+from . import res_company_wallet
+from . import res_config_settings_wallet
+from . import loyalty_b2b_card_wallet
+from . import loyalty_b2b_card_wallet_apple
+from . import loyalty_b2b_card_wallet_google
+from . import loyalty_b2b_program_wallet
+from . import loyalty_b2b_transaction_wallet
+from . import loyalty_b2b_wallet_registration
+from . import loyalty_b2b_wallet_notifier

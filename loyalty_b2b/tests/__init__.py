@@ -38,3 +38,7 @@ from . import test_portal_tour
 from . import test_card_design
 from . import test_card_report
 from . import test_card_number_search
+from . import test_wallet_apple
+from . import test_wallet_passkit
+from . import test_wallet_google
+from . import test_wallet_settings

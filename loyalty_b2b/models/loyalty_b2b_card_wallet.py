@@ -1,0 +1,173 @@
+import re
+import secrets
+
+from odoo import fields, models
+
+# What a wallet pass shows of its card, besides the ledger totals: a write to
+# one of these fields makes the card's pass out of date (see write()).
+WALLET_CARD_FIELDS = {
+    "name",
+    "state",
+    "program_id",
+    "partner_id",
+    "tier_id",
+    "spent_amount",
+}
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+DEFAULT_BACKGROUND = "#1F3A5F"
+# Registrations of one card (phones and watches holding its pass) kept at most.
+MAX_WALLET_REGISTRATIONS = 20
+# Key of the cards whose pass changed in this transaction (cursor precommit data).
+CHANGED_CARDS_KEY = "loyalty_b2b.wallet_changed_card_ids"
+
+
+class LoyaltyB2bCard(models.Model):
+    """The card as a wallet pass: when its pass last changed, the secret the
+    holder's phone proves it holds the pass with, the pass's colours and code.
+
+    The ledger totals are not copied on the card (earning inserts a ledger row
+    and never updates the card, see ``_compute_ledger_totals``): the pass of
+    a card changed at the later of ``wallet_updated_at`` and the card's last
+    ledger entry (``_get_wallet_modified_at``)."""
+
+    _inherit = "loyalty.b2b.card"
+
+    wallet_updated_at = fields.Datetime(
+        string="Pass Updated On",
+        default=fields.Datetime.now,
+        readonly=True,
+        copy=False,
+        help="Last change of what the card's wallet pass shows, its ledger "
+        "aside: number, state, tier, program.",
+    )
+    wallet_auth_token = fields.Char(
+        string="Wallet Token",
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="Secret of the card's wallet passes: a phone presents it to fetch "
+        "the latest pass. Rotating it stops the passes issued so far from "
+        "updating.",
+    )
+    has_apple_wallet = fields.Boolean(related="company_id.b2b_has_apple_wallet")
+    wallet_registration_ids = fields.One2many(
+        "loyalty.b2b.wallet.registration", "card_id", string="Wallet Registrations"
+    )
+
+    def write(self, vals):
+        if WALLET_CARD_FIELDS & vals.keys() and "wallet_updated_at" not in vals:
+            # In the same UPDATE: the tier engine writes tier and spend anyway.
+            vals = {**vals, "wallet_updated_at": fields.Datetime.now()}
+        res = super().write(vals)
+        if "wallet_updated_at" in vals:
+            self._b2b_wallet_changed()
+        return res
+
+    def action_rotate_wallet_token(self):
+        """Give the cards a new wallet secret: the passes issued so far no
+        longer update (their phones' registrations are dropped); the holders
+        add the card to their wallet again."""
+        self.check_access("write")
+        cards = self.sudo()
+        cards.wallet_registration_ids.unlink()
+        for card in cards:
+            card.wallet_auth_token = self._b2b_new_wallet_token()
+        cards._b2b_touch_wallet()
+        return True
+
+    # What the pass shows -------------------------------------------------------
+
+    def _get_card_code_value(self):
+        """Hook: what the card's barcode or QR code encodes."""
+        self.ensure_one()
+        return self.name
+
+    def _get_wallet_design(self):
+        """Hook: colours and images of the card's wallet passes:
+        ``{"background_color", "foreground_color", "label_color"}`` as
+        ``#RRGGBB``, ``"logo"`` (bytes or False) and ``"strip"`` (bytes or
+        False). By default the company's primary colour (a dark blue without
+        one) with a readable text colour, and the program's logo."""
+        self.ensure_one()
+        background = self.company_id.primary_color
+        if not background or not HEX_COLOR.match(background):
+            background = DEFAULT_BACKGROUND
+        # White text where it contrasts more than black (WCAG).
+        is_dark = relative_luminance(background) < 0.179
+        return {
+            "background_color": background.upper(),
+            "foreground_color": "#FFFFFF" if is_dark else "#1A1A1A",
+            "label_color": "#D0D7E2" if is_dark else "#5A5A5A",
+            "logo": self.program_id.logo or False,
+            "strip": False,
+        }
+
+    # When the pass changed ------------------------------------------------------
+
+    def _b2b_touch_wallet(self):
+        """Mark the cards' passes as changed now."""
+        if self:
+            self.sudo().with_context(tracking_disable=True).write(
+                {"wallet_updated_at": fields.Datetime.now()}
+            )
+
+    def _get_wallet_modified_at(self):
+        """``{card: datetime}``: when each card's pass last changed, the later
+        of ``wallet_updated_at`` and its last ledger entry (one query)."""
+        # sudo: when the ledger of cards the caller holds last moved.
+        ledger = self.env["loyalty.b2b.transaction"].sudo()
+        last_entries = dict(
+            ledger._read_group(
+                [("card_id", "in", self.ids)], ["card_id"], ["create_date:max"]
+            )
+        )
+        result = {}
+        for card in self:
+            dates = [card.wallet_updated_at, last_entries.get(card)]
+            result[card] = max(date for date in dates if date) if any(dates) else False
+        return result
+
+    def _b2b_wallet_changed(self):
+        """Queue the cards whose pass changed for the wallet notifier, once
+        per transaction, for the companies that send updates."""
+        cards = self.filtered(lambda card: card.company_id.b2b_wallet_send_updates)
+        if not cards:
+            return
+        precommit = self.env.cr.precommit
+        if CHANGED_CARDS_KEY not in precommit.data:
+            precommit.data[CHANGED_CARDS_KEY] = set()
+            precommit.add(self._b2b_send_wallet_changes)
+        precommit.data[CHANGED_CARDS_KEY].update(cards.ids)
+
+    def _b2b_send_wallet_changes(self):
+        card_ids = self.env.cr.precommit.data.pop(CHANGED_CARDS_KEY, set())
+        # sudo: the registrations of the cards whose pass changed.
+        cards = self.sudo().browse(card_ids).exists()
+        if cards:
+            self.env["loyalty.b2b.wallet.notifier"].sudo()._notify_changes(cards)
+
+    # The wallet secret --------------------------------------------------------
+
+    @staticmethod
+    def _b2b_new_wallet_token():
+        return secrets.token_urlsafe(32)
+
+    def _get_wallet_auth_token(self):
+        """The card's wallet secret, created on first use (sudo: secret)."""
+        self.ensure_one()
+        card = self.sudo()
+        if not card.wallet_auth_token:
+            card.wallet_auth_token = self._b2b_new_wallet_token()
+        return card.wallet_auth_token
+
+
+def relative_luminance(color):
+    """WCAG relative luminance (0 black, 1 white) of a ``#RRGGBB`` colour."""
+    channels = []
+    for index in (1, 3, 5):
+        value = int(color[index : index + 2], 16) / 255
+        channels.append(
+            value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+        )
+    red, green, blue = channels
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
