@@ -1,4 +1,3 @@
-import re
 import secrets
 
 from odoo import fields, models
@@ -13,8 +12,6 @@ WALLET_CARD_FIELDS = {
     "tier_id",
     "spent_amount",
 }
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-DEFAULT_BACKGROUND = "#1F3A5F"
 # Registrations of one card (phones and watches holding its pass) kept at most.
 MAX_WALLET_REGISTRATIONS = 20
 # Key of the cards whose pass changed in this transaction (cursor precommit data).
@@ -77,29 +74,21 @@ class LoyaltyB2bCard(models.Model):
 
     # What the pass shows -------------------------------------------------------
 
-    def _get_card_code_value(self):
-        """Hook: what the card's barcode or QR code encodes."""
-        self.ensure_one()
-        return self.name
-
     def _get_wallet_design(self):
         """Hook: colours and images of the card's wallet passes:
         ``{"background_color", "foreground_color", "label_color"}`` as
-        ``#RRGGBB``, ``"logo"`` (bytes or False) and ``"strip"`` (bytes or
-        False). By default the company's primary colour (a dark blue without
-        one) with a readable text colour, and the program's logo."""
+        ``#RRGGBB``, ``"logo"`` and ``"strip"`` (base64 or False): the
+        program's card design (colours checked for contrast), its logo and
+        background image, as on the printed card and the portal."""
         self.ensure_one()
-        background = self.company_id.primary_color
-        if not background or not HEX_COLOR.match(background):
-            background = DEFAULT_BACKGROUND
-        # White text where it contrasts more than black (WCAG).
-        is_dark = relative_luminance(background) < 0.179
+        program = self.sudo().program_id
+        design = program._get_card_design_values()
         return {
-            "background_color": background.upper(),
-            "foreground_color": "#FFFFFF" if is_dark else "#1A1A1A",
-            "label_color": "#D0D7E2" if is_dark else "#5A5A5A",
-            "logo": self.program_id.logo or False,
-            "strip": False,
+            "background_color": design["background_color"].upper(),
+            "foreground_color": design["text_color"].upper(),
+            "label_color": design["text_color"].upper(),
+            "logo": program.logo or False,
+            "strip": program.card_background_image or False,
         }
 
     # When the pass changed ------------------------------------------------------
@@ -159,15 +148,3 @@ class LoyaltyB2bCard(models.Model):
         if not card.wallet_auth_token:
             card.wallet_auth_token = self._b2b_new_wallet_token()
         return card.wallet_auth_token
-
-
-def relative_luminance(color):
-    """WCAG relative luminance (0 black, 1 white) of a ``#RRGGBB`` colour."""
-    channels = []
-    for index in (1, 3, 5):
-        value = int(color[index : index + 2], 16) / 255
-        channels.append(
-            value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-        )
-    red, green, blue = channels
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue

@@ -8,6 +8,8 @@ from odoo.exceptions import UserError
 from . import wallet_pkpass
 
 PASSKIT_PATH = "/loyalty/passkit"
+# Strip image of a store card, in points (Apple's guidelines: 375 x 123).
+STRIP_BOX = (375, 123)
 
 
 class LoyaltyB2bCard(models.Model):
@@ -144,7 +146,11 @@ class LoyaltyB2bCard(models.Model):
             design["foreground_color"],
         )
         if design.get("strip"):
-            images["strip.png"] = base64.b64decode(design["strip"])
+            strip = base64.b64decode(design["strip"])
+            images["strip.png"] = wallet_pkpass.fit_image(strip, STRIP_BOX)
+            images["strip@2x.png"] = wallet_pkpass.fit_image(
+                strip, (STRIP_BOX[0] * 2, STRIP_BOX[1] * 2)
+            )
         return images
 
     def _get_apple_pass(self):

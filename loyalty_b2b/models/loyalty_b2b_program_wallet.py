@@ -15,6 +15,9 @@ class LoyaltyB2bProgram(models.Model):
             "discount_percent",
             "stamps_required",
             "spend_period_months",
+            "card_background_color",
+            "card_text_color",
+            "card_background_image",
         }
 
     def write(self, vals):

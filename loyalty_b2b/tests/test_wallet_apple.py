@@ -175,6 +175,28 @@ class TestWalletApple(WalletCommon):
         with Image.open(io.BytesIO(files["icon.png"])) as icon:
             self.assertEqual(icon.size, (29, 15))
 
+    def test_pass_wears_the_program_design(self):
+        buffer = io.BytesIO()
+        Image.new("RGB", (1000, 600), (240, 240, 240)).save(buffer, format="PNG")
+        self.program_cashback.write(
+            {
+                "card_background_color": "#F5E6C8",
+                "card_text_color": "#3A2A10",
+                "card_background_image": base64.b64encode(buffer.getvalue()),
+            }
+        )
+        data = self.card_cashback._get_apple_pass_data()
+        self.assertEqual(data["backgroundColor"], "rgb(245, 230, 200)")
+        self.assertEqual(data["foregroundColor"], "rgb(58, 42, 16)")
+        files = self._open(self.card_cashback._get_apple_pass())
+        with Image.open(io.BytesIO(files["strip@2x.png"])) as strip:
+            self.assertLessEqual(strip.size[0], 750)
+            self.assertLessEqual(strip.size[1], 246)
+        manifest = json.loads(files["manifest.json"])
+        self.assertEqual(
+            manifest["strip.png"], hashlib.sha1(files["strip.png"]).hexdigest()
+        )
+
     def test_email_composer_attaches_the_pass(self):
         action = self.card_cashback.action_send_apple_pass()
         self.assertEqual(action["res_model"], "mail.compose.message")

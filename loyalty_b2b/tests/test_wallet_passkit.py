@@ -234,6 +234,11 @@ class TestWalletPassKit(WalletCommon):
         self.program_stamp.name = "Stamps renamed"
         self.assertGreater(card.wallet_updated_at, past)
         self._set_updated_at(card, past)
+        self.program_stamp.write(
+            {"card_background_color": "#FFFFFF", "card_text_color": "#000000"}
+        )
+        self.assertGreater(card.wallet_updated_at, past, "design changed")
+        self._set_updated_at(card, past)
         card.env.cr.execute(
             "UPDATE loyalty_b2b_transaction SET create_date = %s WHERE card_id = %s",
             [past, card.id],
