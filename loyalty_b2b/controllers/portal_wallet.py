@@ -1,4 +1,4 @@
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from odoo import http
 from odoo.http import request
@@ -21,6 +21,13 @@ class LoyaltyB2bWalletPortal(LoyaltyB2bCustomerPortal):
         )
         return values
 
+    def _b2b_check_wallet_level(self, level):
+        """A pass shows the card's balance to whoever holds the phone, and
+        one pass serves every phone of the card: only the contacts who see
+        the card's money (``full`` level) get it."""
+        if level != "full":
+            raise Forbidden()
+
     @http.route(
         "/my/loyalty/<int:card_id>/wallet/apple",
         type="http",
@@ -30,11 +37,12 @@ class LoyaltyB2bWalletPortal(LoyaltyB2bCustomerPortal):
     def portal_b2b_card_apple_wallet(
         self, card_id, access_token=None, pid=None, hash=None, **kw
     ):
-        card_sudo, _level = self._b2b_check_card_access(
+        card_sudo, level = self._b2b_check_card_access(
             card_id, access_token, pid, hash
         )
         if not card_sudo.company_id.b2b_has_apple_wallet:
             raise NotFound()
+        self._b2b_check_wallet_level(level)
         content = card_sudo.with_context(lang=request.env.lang)._get_apple_pass()
         return request.make_response(
             content,
@@ -58,11 +66,12 @@ class LoyaltyB2bWalletPortal(LoyaltyB2bCustomerPortal):
     def portal_b2b_card_google_wallet(
         self, card_id, access_token=None, pid=None, hash=None, **kw
     ):
-        card_sudo, _level = self._b2b_check_card_access(
+        card_sudo, level = self._b2b_check_card_access(
             card_id, access_token, pid, hash
         )
         if not card_sudo.company_id.b2b_has_google_wallet:
             raise NotFound()
+        self._b2b_check_wallet_level(level)
         url = card_sudo.with_context(
             lang=request.env.lang
         )._get_google_wallet_save_url()

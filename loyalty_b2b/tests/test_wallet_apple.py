@@ -228,7 +228,7 @@ class TestWalletApple(WalletCommon):
 
     def test_portal_route_serves_the_pass(self):
         url = f"/my/loyalty/{self.card_cashback.id}/wallet/apple"
-        self.authenticate("b2b_clerk", "b2b_clerk")
+        self.authenticate("b2b_director", "b2b_director")
         response = self._get(url)
         self.assertEqual(
             response.headers["Content-Type"], "application/vnd.apple.pkpass"
@@ -236,11 +236,20 @@ class TestWalletApple(WalletCommon):
         self.assertIn("pass.json", self._open(response.content))
         # Another company's card, whatever the id: 404.
         self._get(f"/my/loyalty/{self.other_card.id}/wallet/apple", 404)
-        # The tokenised link of the card, for a visitor.
+        # The pass shows the balance: not for the roles that do not see it.
+        for login in ("b2b_buyer", "b2b_clerk"):
+            with self.subTest(login=login):
+                self.authenticate(login, login)
+                self._get(url, 403)
+        # The tokenised link of the card, for a visitor: signed for the
+        # accountant it gives the pass; the token alone shows the card only.
         self.authenticate(None, None)
         self._get(url, 404)
         token = self.card_cashback._portal_ensure_token()
-        response = self._get(f"{url}?access_token={token}")
+        self._get(f"{url}?access_token={token}", 403)
+        share_url = self.card_cashback._get_share_url(pid=self.accountant.id)
+        query = share_url.split("?", 1)[1]
+        response = self._get(f"{url}?{query}")
         self.assertEqual(self._open(response.content)["signature"][:1], b"0")
 
     def test_portal_route_404_when_not_configured(self):

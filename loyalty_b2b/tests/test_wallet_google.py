@@ -82,8 +82,9 @@ class TestWalletGoogle(WalletCommon):
         self.assertEqual(loyalty_object["loyaltyPoints"]["balance"], {"int": 2})
 
     def test_portal_redirects_to_the_save_link(self):
-        token = self.card_stamp._portal_ensure_token()
-        url = f"/my/loyalty/{self.card_stamp.id}/wallet/google?access_token={token}"
+        share_url = self.card_stamp._get_share_url(pid=self.director.id)
+        query = share_url.split("?", 1)[1]
+        url = f"/my/loyalty/{self.card_stamp.id}/wallet/google?{query}"
         response = self._get(url, 303)
         self._decode(response.headers["Location"])
         self._get(f"/my/loyalty/{self.other_card.id}/wallet/google", 404)

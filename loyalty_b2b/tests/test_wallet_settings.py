@@ -137,20 +137,26 @@ class TestWalletSettings(WalletCommon):
 
     def test_portal_buttons_only_when_configured(self):
         url = f"/my/loyalty/{self.card_cashback.id}"
-        self.authenticate("b2b_clerk", "b2b_clerk")
+        self.authenticate("b2b_accountant", "b2b_accountant")
         page = self._page(url)
         apple = page.xpath("//a[hasclass('o_b2b_apple_wallet')]/@href")
         google = page.xpath("//a[hasclass('o_b2b_google_wallet')]/@href")
         self.assertEqual(apple, [f"{url}/wallet/apple?"])
         self.assertEqual(google, [f"{url}/wallet/google?"])
-        # The tokenised link keeps its token on the buttons.
+        # Not for the roles that do not see the card's money.
+        self.authenticate("b2b_clerk", "b2b_clerk")
+        page = self._page(url)
+        self.assertFalse(page.xpath("//a[hasclass('o_b2b_apple_wallet')]"))
+        # The tokenised link signed for a decision maker keeps its token and
+        # signature on the buttons.
         self.authenticate(None, None)
-        token = self.card_cashback._portal_ensure_token()
-        page = self._page(f"{url}?access_token={token}")
+        share_url = self.card_cashback._get_share_url(pid=self.director.id)
+        page = self._page(share_url)
         href = page.xpath("//a[hasclass('o_b2b_apple_wallet')]/@href")[0]
+        self.assertIn("access_token=", href)
         self._get(href)
         self._unconfigure_wallets()
-        self.authenticate("b2b_clerk", "b2b_clerk")
+        self.authenticate("b2b_director", "b2b_director")
         page = self._page(url)
         self.assertFalse(page.xpath("//a[hasclass('o_b2b_apple_wallet')]"))
         self.assertFalse(page.xpath("//a[hasclass('o_b2b_google_wallet')]"))
