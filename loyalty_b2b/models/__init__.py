@@ -13,6 +13,7 @@ from . import loyalty_b2b_program_benefit
 from . import loyalty_b2b_card_name
 from . import loyalty_b2b_card_next_tier
 from . import loyalty_b2b_card_summary
+from . import loyalty_b2b_card_expiry_forecast
 from . import loyalty_b2b_tier_history
 from . import loyalty_b2b_transaction
 from . import loyalty_b2b_transaction_guard

@@ -38,3 +38,4 @@ from . import test_portal_tour
 from . import test_card_design
 from . import test_card_report
 from . import test_card_number_search
+from . import test_cashback_expiry_forecast
