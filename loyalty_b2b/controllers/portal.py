@@ -273,20 +273,11 @@ class LoyaltyB2bCustomerPortal(CustomerPortal):
         """``{"date_from", "date_to"}`` as ISO strings, or a 400 that says
         what is wrong with the period."""
         try:
-            start = fields.Date.to_date(date_from)
-            end = fields.Date.to_date(date_to)
-        except ValueError as error:
-            raise BadRequest(
-                request.env._("The statement period must be two valid dates.")
-            ) from error
-        if not start or not end:
-            raise BadRequest(
-                request.env._("Choose the first and last day of the statement.")
+            start, end = request.env["loyalty.b2b.card"]._get_statement_period(
+                date_from, date_to
             )
-        if start > end:
-            raise BadRequest(
-                request.env._("The statement period must start before it ends.")
-            )
+        except UserError as error:
+            raise BadRequest(error.args[0]) from error
         return {
             "date_from": fields.Date.to_string(start),
             "date_to": fields.Date.to_string(end),
