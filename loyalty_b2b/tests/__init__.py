@@ -39,3 +39,4 @@ from . import test_card_design
 from . import test_card_report
 from . import test_card_number_search
 from . import test_cashback_expiry_forecast
+from . import test_card_statement
