@@ -253,10 +253,11 @@ class LoyaltyB2bTransaction(models.Model):
         cashback first. Entries that cancel each other out (a reset invoice and
         its accrual) are left aside. Two grouped reads and the committed
         cashback for the whole batch, whatever its size."""
-        cards = cards.filtered(lambda card: card.program_id.program_type == "cashback")
+        cards = cards.filtered(lambda card: card.program_type == "cashback")
         if not cards:
             return {}
-        # sudo: the ledger of cards the caller reads or the job expires.
+        # sudo: the ledger and programs of cards the caller reads (a portal
+        # user reads its company's cards, not their programs) or the job expires.
         ledger = self.sudo()
         live_cards = [("card_id", "in", cards.ids), *LIVE_DOMAIN]
         credits = defaultdict(list)
@@ -270,16 +271,17 @@ class LoyaltyB2bTransaction(models.Model):
             )
         )
         committed = cards._get_committed_cashback()
-        expiring_programs = cards.program_id.sudo().filtered_domain(
-            self._get_expiring_program_domain()
-        )
+        validity = {
+            program: program.cashback_validity_months
+            for program in cards.sudo().program_id.filtered_domain(
+                self._get_expiring_program_domain()
+            )
+        }
         return {
             card: remaining_credits(
                 credits.get(card, []),
                 committed.get(card, 0.0) - debits.get(card, 0.0),
-                card.program_id.cashback_validity_months
-                if card.program_id in expiring_programs
-                else 0,
+                validity.get(card.sudo().program_id, 0),
                 card.currency_id,
             )
             for card in cards

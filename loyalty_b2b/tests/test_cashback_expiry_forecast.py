@@ -2,7 +2,8 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo import Command
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.loyalty_b2b.models.cashback_expiry_rules import (
     CashbackCredit,
@@ -146,6 +147,39 @@ class TestCashbackExpiryForecast(CashbackCommon):
             self._forecast(self.card_a, date(2020, 5, 20)),
             {self.card_a: {30: 8.0, 90: 38.0}},
         )
+
+    def test_portal_accountant_reads_the_forecast(self):
+        """A contact who sees the card's money reads the forecast through RPC,
+        without reading the program it comes from."""
+        accountant = self.env["res.partner"].create(
+            {
+                "name": "Arno Accountant",
+                "parent_id": self.customer.id,
+                "b2b_loyalty_role": "accountant",
+            }
+        )
+        user = new_test_user(
+            self.env,
+            login="lb_forecast_portal",
+            groups="base.group_portal",
+            partner_id=accountant.id,
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        with freeze_time("2020-05-20"):
+            card = self.card_a.with_user(user).with_context(
+                allowed_company_ids=self.company.ids
+            )
+            self.assertEqual(
+                card.read(["cashback_expiring_30", "cashback_next_expiry_date"]),
+                [
+                    {
+                        "id": card.id,
+                        "cashback_expiring_30": 20.0,
+                        "cashback_next_expiry_date": date(2020, 6, 16),
+                    }
+                ],
+            )
 
     def test_due_but_not_yet_expired_counts_today(self):
         """Cashback due before today that the job has not taken yet (it runs
