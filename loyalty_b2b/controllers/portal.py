@@ -253,13 +253,14 @@ class LoyaltyB2bCustomerPortal(CustomerPortal):
             request.env["ir.actions.report"].sudo().with_company(card_sudo.company_id)
         )
         try:
-            content = getattr(report, f"_render_qweb_{report_type}")(
+            # What was rendered: Odoo renders HTML instead of a PDF in tests.
+            content, rendered_type = getattr(report, f"_render_qweb_{report_type}")(
                 STATEMENT_REPORT, card_sudo.ids, data=period
-            )[0]
+            )
         except (UserError, ValidationError) as error:
             raise BadRequest(error.args[0]) from error
-        headers = self._get_http_headers(card_sudo, report_type, content, True)
-        if report_type == "pdf":
+        headers = self._get_http_headers(card_sudo, rendered_type, content, True)
+        if rendered_type == "pdf":
             headers["Content-Disposition"] = http.content_disposition(
                 request.env._(
                     "Statement %(number)s %(date_from)s %(date_to)s.pdf",
