@@ -253,13 +253,14 @@ class LoyaltyB2bCustomerPortal(CustomerPortal):
             request.env["ir.actions.report"].sudo().with_company(card_sudo.company_id)
         )
         try:
-            content = getattr(report, f"_render_qweb_{report_type}")(
+            # What was rendered: Odoo renders HTML instead of a PDF in tests.
+            content, rendered_type = getattr(report, f"_render_qweb_{report_type}")(
                 STATEMENT_REPORT, card_sudo.ids, data=period
-            )[0]
+            )
         except (UserError, ValidationError) as error:
             raise BadRequest(error.args[0]) from error
-        headers = self._get_http_headers(card_sudo, report_type, content, True)
-        if report_type == "pdf":
+        headers = self._get_http_headers(card_sudo, rendered_type, content, True)
+        if rendered_type == "pdf":
             headers["Content-Disposition"] = http.content_disposition(
                 request.env._(
                     "Statement %(number)s %(date_from)s %(date_to)s.pdf",
@@ -273,20 +274,11 @@ class LoyaltyB2bCustomerPortal(CustomerPortal):
         """``{"date_from", "date_to"}`` as ISO strings, or a 400 that says
         what is wrong with the period."""
         try:
-            start = fields.Date.to_date(date_from)
-            end = fields.Date.to_date(date_to)
-        except ValueError as error:
-            raise BadRequest(
-                request.env._("The statement period must be two valid dates.")
-            ) from error
-        if not start or not end:
-            raise BadRequest(
-                request.env._("Choose the first and last day of the statement.")
+            start, end = request.env["loyalty.b2b.card"]._get_statement_period(
+                date_from, date_to
             )
-        if start > end:
-            raise BadRequest(
-                request.env._("The statement period must start before it ends.")
-            )
+        except UserError as error:
+            raise BadRequest(error.args[0]) from error
         return {
             "date_from": fields.Date.to_string(start),
             "date_to": fields.Date.to_string(end),

@@ -13,6 +13,8 @@ from . import loyalty_b2b_program_benefit
 from . import loyalty_b2b_card_name
 from . import loyalty_b2b_card_next_tier
 from . import loyalty_b2b_card_summary
+from . import loyalty_b2b_card_expiry_forecast
+from . import loyalty_b2b_card_statement
 from . import loyalty_b2b_tier_history
 from . import loyalty_b2b_transaction
 from . import loyalty_b2b_transaction_guard
@@ -20,6 +22,7 @@ from . import loyalty_b2b_transaction_cashback
 from . import loyalty_b2b_journal_item
 from . import loyalty_b2b_transaction_journal_items
 from . import loyalty_b2b_transaction_name
+from . import loyalty_b2b_transaction_statement
 from . import sale_order
 from . import sale_order_cashback
 from . import sale_order_card_panel

@@ -1,11 +1,15 @@
 import threading
-
-from dateutil.relativedelta import relativedelta
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, split_every
 
+from .cashback_expiry_rules import (
+    expired_earning_cutoff,
+    expiring_amount,
+    remaining_credits,
+)
 from .loyalty_b2b_program import REBATE_ACCOUNT_TYPES
 from .loyalty_b2b_transaction import LIVE_DOMAIN
 from .number_checks import is_finite_number
@@ -229,34 +233,80 @@ class LoyaltyB2bTransaction(models.Model):
     # Expiry ------------------------------------------------------------------
 
     @api.model
-    def _get_cashback_to_expire(self, today):
-        """``{card: amount}`` of earned cashback that expires on ``today``.
+    def _get_expiring_program_domain(self):
+        """Hook: the programs whose cashback expires (the daily job writes it
+        off to their breakage account)."""
+        return [
+            ("program_type", "=", "cashback"),
+            ("cashback_validity_months", ">", 0),
+            ("breakage_account_id", "!=", False),
+        ]
+
+    @api.model
+    def _get_remaining_cashback_credits(self, cards):
+        """``{card: [CashbackCredit]}``: what is left of the cashback each of
+        ``cards`` earned, oldest first, with the day it expires (see
+        ``cashback_expiry_rules``); cards of other program types are left out.
 
         First in, first out: whatever the card spent, lost to credit notes or
-        expired so far consumed its oldest cashback first. What was earned before
-        the program's validity window and is not consumed expires. Entries that
-        cancel each other out (a reset invoice and its accrual) are left aside.
-        """
-        companies = self.env["res.company"].sudo().search([])
+        had expire, and what confirmed orders committed, consumed its oldest
+        cashback first. Entries that cancel each other out (a reset invoice and
+        its accrual) are left aside. Two grouped reads and the committed
+        cashback for the whole batch, whatever its size."""
+        cards = cards.filtered(lambda card: card.program_type == "cashback")
+        if not cards:
+            return {}
+        # sudo: the ledger and programs of cards the caller reads (a portal
+        # user reads its company's cards, not their programs) or the job expires.
+        ledger = self.sudo()
+        live_cards = [("card_id", "in", cards.ids), *LIVE_DOMAIN]
+        credits = defaultdict(list)
+        for card, day, amount in ledger._read_group(
+            [*live_cards, ("amount", ">", 0)], ["card_id", "date:day"], ["amount:sum"]
+        ):
+            credits[card].append((day, amount))
+        debits = dict(
+            ledger._read_group(
+                [*live_cards, ("amount", "<", 0)], ["card_id"], ["amount:sum"]
+            )
+        )
+        committed = cards._get_committed_cashback()
+        validity = {
+            program: program.cashback_validity_months
+            for program in cards.sudo().program_id.filtered_domain(
+                self._get_expiring_program_domain()
+            )
+        }
+        return {
+            card: remaining_credits(
+                credits.get(card, []),
+                committed.get(card, 0.0) - debits.get(card, 0.0),
+                validity.get(card.sudo().program_id, 0),
+                card.currency_id,
+            )
+            for card in cards
+        }
+
+    @api.model
+    def _get_cashback_to_expire(self, today):
+        """``{card: amount}`` of earned cashback that the job expires on
+        ``today``: what is left of it (``_get_remaining_cashback_credits``)
+        and due on ``today`` or before."""
         programs = (
             self.env["loyalty.b2b.program"]
             .sudo()
             .with_context(active_test=False)
-            .search(
-                [
-                    ("company_id", "in", companies.ids),
-                    ("program_type", "=", "cashback"),
-                    ("cashback_validity_months", ">", 0),
-                    ("breakage_account_id", "!=", False),
-                ]
-            )
+            .search(self._get_expiring_program_domain())
         )
         ledger = self.sudo()
-        to_expire = {}
+        card_ids = set()
         for program in programs:
-            cutoff = today - relativedelta(months=program.cashback_validity_months)
-            credits = dict(
-                ledger._read_group(
+            # Only narrows the cards to look at to those that earned before the
+            # cutoff; how much of it is left and due is the rule's.
+            cutoff = expired_earning_cutoff(today, program.cashback_validity_months)
+            card_ids.update(
+                card.id
+                for [card] in ledger._read_group(
                     [
                         ("program_id", "=", program.id),
                         ("amount", ">", 0),
@@ -264,35 +314,14 @@ class LoyaltyB2bTransaction(models.Model):
                         *LIVE_DOMAIN,
                     ],
                     ["card_id"],
-                    ["amount:sum"],
                 )
             )
-            if not credits:
-                continue
-            debits = dict(
-                ledger._read_group(
-                    [
-                        ("card_id", "in", [card.id for card in credits]),
-                        ("amount", "<", 0),
-                        *LIVE_DOMAIN,
-                    ],
-                    ["card_id"],
-                    ["amount:sum"],
-                )
-            )
-            # Cashback committed on confirmed orders is spent already: it
-            # consumed the oldest cashback too.
-            committed = (
-                self.env["loyalty.b2b.card"]
-                .browse([card.id for card in credits])
-                ._get_committed_cashback()
-            )
-            for card, credit in credits.items():
-                amount = card.currency_id.round(
-                    credit + debits.get(card, 0.0) - committed.get(card, 0.0)
-                )
-                if card.currency_id.compare_amounts(amount, 0.0) > 0:
-                    to_expire[card] = amount
+        cards = self.env["loyalty.b2b.card"].sudo().browse(sorted(card_ids))
+        to_expire = {}
+        for card, credits in self._get_remaining_cashback_credits(cards).items():
+            amount = expiring_amount(credits, today, card.currency_id)
+            if card.currency_id.compare_amounts(amount, 0.0) > 0:
+                to_expire[card] = amount
         return to_expire
 
     @api.model

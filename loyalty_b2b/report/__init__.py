@@ -1,1 +1,2 @@
 from . import loyalty_b2b_liability_report
+from . import loyalty_b2b_statement_report

@@ -42,3 +42,5 @@ from . import test_wallet_apple
 from . import test_wallet_passkit
 from . import test_wallet_google
 from . import test_wallet_settings
+from . import test_cashback_expiry_forecast
+from . import test_card_statement
