@@ -152,7 +152,8 @@ class LoyaltyB2bCustomerPortal(CustomerPortal):
             if not ids or not Document.has_access("read"):
                 continue
             for document in Document.search([("id", "in", ids)]).sudo():
-                urls[document] = document.get_portal_url()
+                # The user may read it: its portal page, without a share token.
+                urls[document] = document.access_url
         return urls
 
     def _b2b_prepare_card_page_values(self, card_sudo, level, page, url_args):

@@ -37,9 +37,7 @@ class LoyaltyB2bWalletPortal(LoyaltyB2bCustomerPortal):
     def portal_b2b_card_apple_wallet(
         self, card_id, access_token=None, pid=None, hash=None, **kw
     ):
-        card_sudo, level = self._b2b_check_card_access(
-            card_id, access_token, pid, hash
-        )
+        card_sudo, level = self._b2b_check_card_access(card_id, access_token, pid, hash)
         if not card_sudo.company_id.b2b_has_apple_wallet:
             raise NotFound()
         self._b2b_check_wallet_level(level)
@@ -66,9 +64,7 @@ class LoyaltyB2bWalletPortal(LoyaltyB2bCustomerPortal):
     def portal_b2b_card_google_wallet(
         self, card_id, access_token=None, pid=None, hash=None, **kw
     ):
-        card_sudo, level = self._b2b_check_card_access(
-            card_id, access_token, pid, hash
-        )
+        card_sudo, level = self._b2b_check_card_access(card_id, access_token, pid, hash)
         if not card_sudo.company_id.b2b_has_google_wallet:
             raise NotFound()
         self._b2b_check_wallet_level(level)

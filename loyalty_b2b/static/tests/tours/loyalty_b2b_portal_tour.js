@@ -14,7 +14,7 @@ registry.category("web_tour.tours").add("loyalty_b2b_portal_tour", {
         },
         {
             content: "The list shows the cashback card with its balance",
-            trigger: ".o_portal_my_doc_table tr:contains(Cashback):contains(15.00)",
+            trigger: ".o_portal_my_doc_table tr:contains(Cashback):contains(55.00)",
         },
         {
             content: "Open the cashback card",
@@ -27,7 +27,7 @@ registry.category("web_tour.tours").add("loyalty_b2b_portal_tour", {
         },
         {
             content: "The balance is there",
-            trigger: ".o_b2b_cashback tr[name=b2b_balance]:contains(15.00)",
+            trigger: ".o_b2b_cashback tr[name=b2b_balance]:contains(55.00)",
         },
         {
             content: "The statement can be downloaded",
