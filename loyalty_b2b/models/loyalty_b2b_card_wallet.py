@@ -2,6 +2,8 @@ import secrets
 
 from odoo import fields, models
 
+from .loyalty_b2b_program_design import DEFAULT_CARD_BACKGROUND, DEFAULT_CARD_TEXT
+
 # What a wallet pass shows of its card, besides the ledger totals: a write to
 # one of these fields makes the card's pass out of date (see write()).
 WALLET_CARD_FIELDS = {
@@ -82,11 +84,12 @@ class LoyaltyB2bCard(models.Model):
         background image, as on the printed card and the portal."""
         self.ensure_one()
         program = self.sudo().program_id
-        design = program._get_card_design_values()
+        background = program.card_background_color or DEFAULT_CARD_BACKGROUND
+        text = program.card_text_color or DEFAULT_CARD_TEXT
         return {
-            "background_color": design["background_color"].upper(),
-            "foreground_color": design["text_color"].upper(),
-            "label_color": design["text_color"].upper(),
+            "background_color": background.upper(),
+            "foreground_color": text.upper(),
+            "label_color": text.upper(),
             "logo": program.logo or False,
             "strip": program.card_background_image or False,
         }

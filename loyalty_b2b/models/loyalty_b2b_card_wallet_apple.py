@@ -146,7 +146,7 @@ class LoyaltyB2bCard(models.Model):
             design["foreground_color"],
         )
         if design.get("strip"):
-            strip = base64.b64decode(design["strip"])
+            strip = wallet_pkpass.open_image(base64.b64decode(design["strip"]))
             images["strip.png"] = wallet_pkpass.fit_image(strip, STRIP_BOX)
             images["strip@2x.png"] = wallet_pkpass.fit_image(
                 strip, (STRIP_BOX[0] * 2, STRIP_BOX[1] * 2)

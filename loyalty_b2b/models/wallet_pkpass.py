@@ -32,11 +32,17 @@ def rgb_string(color):
     return "rgb({}, {}, {})".format(*_hex_to_rgb(color))
 
 
-def fit_image(data, box):
-    """PNG of the image ``data`` scaled down (never up) to fit ``box``,
-    keeping its proportions and transparency."""
+def open_image(data):
+    """The image ``data`` (bytes) decoded once, as RGBA."""
     with Image.open(io.BytesIO(data)) as source:
-        image = source.convert("RGBA")
+        return source.convert("RGBA")
+
+
+def fit_image(data, box):
+    """PNG of the image ``data`` (bytes, or an image of ``open_image``)
+    scaled down (never up) to fit ``box``, keeping its proportions and
+    transparency."""
+    image = open_image(data) if isinstance(data, bytes) else data.copy()
     image.thumbnail(box, Image.Resampling.LANCZOS)
     return _png(image)
 
@@ -61,6 +67,8 @@ def pass_images(logo, background, foreground):
     """``{file name: PNG}``: the icons and logos of a pass, from ``logo``
     (image bytes, or False for the default mark)."""
     images = {}
+    # Decoded once for the four sizes: decoding is a good part of a pass's time.
+    logo = logo and open_image(logo)
     for scale, suffix in ((1, ""), (2, "@2x")):
         icon_size = (ICON_SIZE[0] * scale, ICON_SIZE[1] * scale)
         logo_box = (LOGO_BOX[0] * scale, LOGO_BOX[1] * scale)
