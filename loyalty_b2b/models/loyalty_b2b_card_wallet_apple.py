@@ -144,13 +144,9 @@ class LoyaltyB2bCard(models.Model):
             base64.b64decode(logo) if logo else False,
             design["background_color"],
             design["foreground_color"],
+            strip=design.get("strip") and base64.b64decode(design["strip"]),
+            strip_box=STRIP_BOX,
         )
-        if design.get("strip"):
-            strip = wallet_pkpass.open_image(base64.b64decode(design["strip"]))
-            images["strip.png"] = wallet_pkpass.fit_image(strip, STRIP_BOX)
-            images["strip@2x.png"] = wallet_pkpass.fit_image(
-                strip, (STRIP_BOX[0] * 2, STRIP_BOX[1] * 2)
-            )
         return images
 
     def _get_apple_pass(self):

@@ -2,6 +2,7 @@
 of SHA-1 hashes, its detached signature and the zip archive (Apple's
 "Building a Pass" and "Pass Design and Creation")."""
 
+import functools
 import hashlib
 import io
 import json
@@ -63,10 +64,24 @@ def default_mark(size, background, foreground):
     return _png(image)
 
 
-def pass_images(logo, background, foreground):
+def pass_images(logo, background, foreground, strip=False, strip_box=None):
     """``{file name: PNG}``: the icons and logos of a pass, from ``logo``
-    (image bytes, or False for the default mark)."""
+    (image bytes, or False for the default mark), and its strip (scaled to
+    ``strip_box`` points) when there is a ``strip`` image. The same images
+    serve every card of a program: drawn once, then kept (a new dict each
+    call, the PNGs shared)."""
+    return dict(_pass_images(logo, background, foreground, strip, strip_box))
+
+
+@functools.lru_cache(maxsize=32)
+def _pass_images(logo, background, foreground, strip, strip_box):
     images = {}
+    if strip:
+        strip_image = open_image(strip)
+        images["strip.png"] = fit_image(strip_image, strip_box)
+        images["strip@2x.png"] = fit_image(
+            strip_image, (strip_box[0] * 2, strip_box[1] * 2)
+        )
     # Decoded once for the four sizes: decoding is a good part of a pass's time.
     logo = logo and open_image(logo)
     for scale, suffix in ((1, ""), (2, "@2x")):

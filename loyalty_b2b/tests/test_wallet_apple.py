@@ -174,6 +174,13 @@ class TestWalletApple(WalletCommon):
             self.assertEqual(logo.size, (200, 100))
         with Image.open(io.BytesIO(files["icon.png"])) as icon:
             self.assertEqual(icon.size, (29, 15))
+        # The images are kept per logo: a new logo gives new images.
+        buffer = io.BytesIO()
+        Image.new("RGB", (100, 100), (30, 30, 200)).save(buffer, format="PNG")
+        self.program_cashback.logo = base64.b64encode(buffer.getvalue())
+        files = self._open(self.card_cashback._get_apple_pass())
+        with Image.open(io.BytesIO(files["logo@2x.png"])) as logo:
+            self.assertEqual(logo.size, (100, 100))
 
     def test_pass_wears_the_program_design(self):
         buffer = io.BytesIO()
