@@ -19,8 +19,6 @@ class LoyaltyB2bWalletRegistration(models.Model):
         string="Pass Level",
         required=True,
         default="full",
-        help="Which of the card's passes the device holds: the full pass, or "
-        "the benefits pass (no money) of the procurement managers.",
     )
     device_library_identifier = fields.Char(string="Device", required=True, index=True)
     pass_type_identifier = fields.Char(string="Pass Type ID", required=True)
@@ -30,6 +28,6 @@ class LoyaltyB2bWalletRegistration(models.Model):
         (
             "device_card_uniq",
             "unique(device_library_identifier, pass_type_identifier, card_id, level)",
-            "A device registers each pass of a card once.",
+            "A device registers a card's pass once.",
         ),
     ]
