@@ -48,8 +48,10 @@ class LoyaltyB2bPassKit(http.Controller):
 
     def _b2b_find_pass_card(self, pass_type, serial):
         """The card (sudo) of the pass ``pass_type``/``serial`` whose
-        authentication token the request presents, or None. A pass that does
-        not exist and a wrong token look the same to the caller."""
+        authentication token the request presents, in the context of the
+        pass's level (``b2b_wallet_level``, from the serial), or None. A pass
+        that does not exist and a wrong token (the other level's token
+        included) look the same to the caller."""
         scheme, _sep, token = request.httprequest.headers.get(
             "Authorization", ""
         ).partition(" ")
@@ -59,21 +61,21 @@ class LoyaltyB2bPassKit(http.Controller):
         if not IDENTIFIER.match(pass_type) or len(serial) > 128:
             return None
         # sudo: the pass is identified by the company's Pass Type ID and the card
-        # number, then proven by the card's secret token before anything is read.
-        cards = (
-            request.env["loyalty.b2b.card"]
-            .sudo()
-            .search(
-                [
-                    ("name", "=", serial),
-                    ("company_id.b2b_apple_pass_type_identifier", "=", pass_type),
-                ]
-            )
+        # number, then proven by the pass's secret token before anything is read.
+        Card = request.env["loyalty.b2b.card"].sudo()
+        number, level = Card._parse_wallet_serial(serial)
+        cards = Card.search(
+            [
+                ("name", "=", number),
+                ("company_id.b2b_apple_pass_type_identifier", "=", pass_type),
+            ]
         )
         found = None
         for card in cards:
-            if card.wallet_auth_token and consteq(token, card.wallet_auth_token):
-                found = card
+            if card.wallet_auth_token and consteq(
+                token, card._get_wallet_auth_token(level)
+            ):
+                found = card.with_context(b2b_wallet_level=level)
         if not cards:
             consteq(token, NO_TOKEN)
         return found
@@ -109,9 +111,11 @@ class LoyaltyB2bPassKit(http.Controller):
         if not IDENTIFIER.match(device):
             return self._b2b_response(400)
         Registration = request.env["loyalty.b2b.wallet.registration"].sudo()
+        level = card._get_wallet_level()
         registration = Registration.search(
             [
                 ("card_id", "=", card.id),
+                ("level", "=", level),
                 ("device_library_identifier", "=", device),
                 ("pass_type_identifier", "=", pass_type),
             ]
@@ -135,6 +139,7 @@ class LoyaltyB2bPassKit(http.Controller):
         Registration.create(
             {
                 "card_id": card.id,
+                "level": level,
                 "device_library_identifier": device,
                 "pass_type_identifier": pass_type,
                 "push_token": push_token,
@@ -167,8 +172,8 @@ class LoyaltyB2bPassKit(http.Controller):
             ).replace(tzinfo=None)
         # The answer's tag: a change made in this very second shows next time.
         last_updated = str(int(time.time()) - 1)
-        # sudo: the device's own registrations; they only reveal the numbers
-        # of the cards whose pass it registered with the card's token.
+        # sudo: the device's own registrations; they only reveal the serial
+        # numbers of the passes it registered with the pass's token.
         registrations = (
             request.env["loyalty.b2b.wallet.registration"]
             .sudo()
@@ -179,12 +184,15 @@ class LoyaltyB2bPassKit(http.Controller):
                 ]
             )
         )
+        # Both passes of a card are dated by the card (a ledger entry dates the
+        # benefits pass too, though it shows no balance).
         modified = registrations.card_id._get_wallet_modified_at()
-        serials = sorted(
-            card.name
-            for card, date in modified.items()
-            if since is None or (date and date > since)
-        )
+        serials = set()
+        for registration in registrations:
+            card = registration.card_id
+            if since is None or (modified[card] and modified[card] > since):
+                serials.add(card._get_wallet_serial(registration.level))
+        serials = sorted(serials)
         if not serials:
             return self._b2b_response(204)
         return self._b2b_response(

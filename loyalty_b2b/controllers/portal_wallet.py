@@ -22,11 +22,14 @@ class LoyaltyB2bWalletPortal(LoyaltyB2bCustomerPortal):
         return values
 
     def _b2b_check_wallet_level(self, level):
-        """A pass shows the card's balance to whoever holds the phone, and
-        one pass serves every phone of the card: only the contacts who see
-        the card's money (``full`` level) get it."""
-        if level != "full":
-            raise Forbidden()
+        """The pass level of the card's contacts at portal ``level``: the
+        full pass for those who see the card's money, the benefits pass (no
+        balance) for those who see its benefits; the others get none."""
+        if level == "full":
+            return "full"
+        if level == "benefits":
+            return "benefits"
+        raise Forbidden()
 
     @http.route(
         "/my/loyalty/<int:card_id>/wallet/apple",
@@ -40,8 +43,11 @@ class LoyaltyB2bWalletPortal(LoyaltyB2bCustomerPortal):
         card_sudo, level = self._b2b_check_card_access(card_id, access_token, pid, hash)
         if not card_sudo.company_id.b2b_has_apple_wallet:
             raise NotFound()
-        self._b2b_check_wallet_level(level)
-        content = card_sudo.with_context(lang=request.env.lang)._get_apple_pass()
+        card_sudo = card_sudo.with_context(
+            lang=request.env.lang,
+            b2b_wallet_level=self._b2b_check_wallet_level(level),
+        )
+        content = card_sudo._get_apple_pass()
         return request.make_response(
             content,
             headers=[
@@ -67,9 +73,9 @@ class LoyaltyB2bWalletPortal(LoyaltyB2bCustomerPortal):
         card_sudo, level = self._b2b_check_card_access(card_id, access_token, pid, hash)
         if not card_sudo.company_id.b2b_has_google_wallet:
             raise NotFound()
-        self._b2b_check_wallet_level(level)
         url = card_sudo.with_context(
-            lang=request.env.lang
+            lang=request.env.lang,
+            b2b_wallet_level=self._b2b_check_wallet_level(level),
         )._get_google_wallet_save_url()
         return request.redirect(url, local=False)
 

@@ -1,6 +1,9 @@
+import base64
+import hashlib
+import hmac
 import secrets
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .loyalty_b2b_program_design import DEFAULT_CARD_BACKGROUND, DEFAULT_CARD_TEXT
 
@@ -16,6 +19,11 @@ WALLET_CARD_FIELDS = {
 }
 # Registrations of one card (phones and watches holding its pass) kept at most.
 MAX_WALLET_REGISTRATIONS = 20
+# The passes of a card: "full" for the contacts who see its money, "benefits"
+# (tier, rates, stamps; no balance) for its procurement managers.
+WALLET_LEVELS = ("full", "benefits")
+# Serial number of a card's benefits pass: the card number, then this.
+BENEFITS_SERIAL_SUFFIX = "-benefits"
 # Key of the cards whose pass changed in this transaction (cursor precommit data).
 CHANGED_CARDS_KEY = "loyalty_b2b.wallet_changed_card_ids"
 
@@ -138,16 +146,55 @@ class LoyaltyB2bCard(models.Model):
         if cards:
             self.env["loyalty.b2b.wallet.notifier"].sudo()._notify_changes(cards)
 
+    # The pass levels ------------------------------------------------------------
+
+    @api.model
+    def _get_wallet_level(self):
+        """The pass level the environment asks for (context key
+        ``b2b_wallet_level``), ``"full"`` by default."""
+        level = self.env.context.get("b2b_wallet_level") or "full"
+        if level not in WALLET_LEVELS:
+            raise ValueError(f"Unknown wallet pass level: {level!r}")
+        return level
+
+    def _get_wallet_serial(self, level=None):
+        """Hook: the serial number of the card's pass of ``level`` (the
+        environment's by default): the card number for the full pass, with
+        a suffix for the benefits pass."""
+        self.ensure_one()
+        level = level or self._get_wallet_level()
+        if level == "benefits":
+            return self.name + BENEFITS_SERIAL_SUFFIX
+        return self.name
+
+    @api.model
+    def _parse_wallet_serial(self, serial):
+        """Hook, the reverse of ``_get_wallet_serial``: ``(card number,
+        level)`` of a pass's serial number."""
+        if serial.endswith(BENEFITS_SERIAL_SUFFIX):
+            return serial.removesuffix(BENEFITS_SERIAL_SUFFIX), "benefits"
+        return serial, "full"
+
     # The wallet secret --------------------------------------------------------
 
     @staticmethod
     def _b2b_new_wallet_token():
         return secrets.token_urlsafe(32)
 
-    def _get_wallet_auth_token(self):
-        """The card's wallet secret, created on first use (sudo: secret)."""
+    def _get_wallet_auth_token(self, level=None):
+        """Hook: the authentication token of the card's pass of ``level``
+        (the environment's by default). The full pass carries the card's
+        wallet secret, created on first use; the benefits pass a token
+        derived from it, which does not reveal it: rotating the secret
+        rotates both, and one pass's token never opens the other."""
         self.ensure_one()
+        level = level or self._get_wallet_level()
+        # sudo: the card's secret.
         card = self.sudo()
         if not card.wallet_auth_token:
             card.wallet_auth_token = self._b2b_new_wallet_token()
-        return card.wallet_auth_token
+        secret = card.wallet_auth_token
+        if level == "full":
+            return secret
+        digest = hmac.new(secret.encode(), level.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

@@ -19,14 +19,15 @@ class LoyaltyB2bCard(models.Model):
     _inherit = "loyalty.b2b.card"
 
     def _get_apple_pass_data(self):
-        """Hook: pass.json of the card, in the language of the environment."""
+        """Hook: pass.json of the card, in the language of the environment,
+        at the pass level of the environment (see ``_get_wallet_level``)."""
         self.ensure_one()
         company = self.company_id
         design = self._get_wallet_design()
         data = {
             "formatVersion": 1,
             "passTypeIdentifier": company.b2b_apple_pass_type_identifier,
-            "serialNumber": self.name,
+            "serialNumber": self._get_wallet_serial(),
             "teamIdentifier": company.b2b_apple_team_identifier,
             "organizationName": company.b2b_apple_organization_name or company.name,
             "description": self.env._(
@@ -90,10 +91,17 @@ class LoyaltyB2bCard(models.Model):
         }
 
     def _get_apple_pass_primary_field(self):
-        """Hook: the big figure of the pass: the cashback available, the
+        """Hook: the big figure of the pass: the cashback available (the
+        cashback rate on the benefits pass, which shows no money), the
         stamps ("4 / 5") or the discount, by program type."""
         self.ensure_one()
         _ = self.env._
+        if self.program_type == "cashback" and self._get_wallet_level() != "full":
+            return {
+                "key": "cashback_rate",
+                "label": _("Cashback Rate"),
+                "value": self.program_id._format_percent(self.cashback_percent),
+            }
         if self.program_type == "cashback":
             return {
                 "key": "cashback",
@@ -172,7 +180,7 @@ class LoyaltyB2bCard(models.Model):
 
     def _get_apple_pass_filename(self):
         self.ensure_one()
-        return f"{self.name}.pkpass"
+        return f"{self._get_wallet_serial()}.pkpass"
 
     def action_send_apple_pass(self):
         """The email composer, the card's Apple Wallet pass attached, to the

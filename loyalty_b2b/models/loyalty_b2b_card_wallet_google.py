@@ -25,9 +25,10 @@ class LoyaltyB2bCard(models.Model):
         return f"{issuer}.loyalty_b2b_program_{self.program_id.id}"
 
     def _get_google_wallet_object_id(self):
+        """The id of the card's object at the environment's pass level."""
         self.ensure_one()
         issuer = self.company_id.b2b_google_issuer_identifier
-        return f"{issuer}.{ID_FORBIDDEN.sub('_', self.name)}"
+        return f"{issuer}.{ID_FORBIDDEN.sub('_', self._get_wallet_serial())}"
 
     def _get_google_wallet_logo_url(self):
         """Public address of the program's logo (the company's without one):
@@ -59,9 +60,17 @@ class LoyaltyB2bCard(models.Model):
         }
 
     def _get_google_wallet_points(self):
-        """Hook: the ``loyaltyPoints`` of the card's object, by program type."""
+        """Hook: the ``loyaltyPoints`` of the card's object, by program type;
+        on the benefits pass a cashback card shows its rate, not its money."""
         self.ensure_one()
         _ = self.env._
+        if self.program_type == "cashback" and self._get_wallet_level() != "full":
+            return {
+                "label": _("Cashback Rate"),
+                "balance": {
+                    "string": self.program_id._format_percent(self.cashback_percent)
+                },
+            }
         if self.program_type == "cashback":
             return {
                 "label": _("Cashback"),
@@ -82,7 +91,7 @@ class LoyaltyB2bCard(models.Model):
         }
 
     def _get_google_wallet_object(self):
-        """Hook: the card's loyalty object."""
+        """Hook: the card's loyalty object, at the environment's pass level."""
         self.ensure_one()
         _ = self.env._
         modules = []

@@ -51,7 +51,9 @@ class LoyaltyB2bWalletNotifier(models.AbstractModel):
     def _notify_google(self, cards):
         """Hook: update the loyalty objects of ``cards`` through Google
         Wallet's REST API (``loyaltyobject.patch`` of
-        ``card._get_google_wallet_object()``)."""
+        ``card._get_google_wallet_object()``, once per pass level:
+        ``card.with_context(b2b_wallet_level=level)`` for each level of
+        ``WALLET_LEVELS``)."""
         _logger.info(
             "No Google Wallet update sender is installed: %s card(s) not updated.",
             len(cards),

@@ -243,11 +243,13 @@ class TestWalletApple(WalletCommon):
         self.assertIn("pass.json", self._open(response.content))
         # Another company's card, whatever the id: 404.
         self._get(f"/my/loyalty/{self.other_card.id}/wallet/apple", 404)
-        # The pass shows the balance: not for the roles that do not see it.
-        for login in ("b2b_buyer", "b2b_clerk"):
-            with self.subTest(login=login):
-                self.authenticate(login, login)
-                self._get(url, 403)
+        # The procurement manager gets the benefits pass (see below); the
+        # roles that see neither money nor benefits get none.
+        self.authenticate("b2b_buyer", "b2b_buyer")
+        data = json.loads(self._open(self._get(url).content)["pass.json"])
+        self.assertEqual(data["serialNumber"], f"{self.card_cashback.name}-benefits")
+        self.authenticate("b2b_clerk", "b2b_clerk")
+        self._get(url, 403)
         # The tokenised link of the card, for a visitor: signed for the
         # accountant it gives the pass; the token alone shows the card only.
         self.authenticate(None, None)
@@ -258,6 +260,46 @@ class TestWalletApple(WalletCommon):
         query = share_url.split("?", 1)[1]
         response = self._get(f"{url}?{query}")
         self.assertEqual(self._open(response.content)["signature"][:1], b"0")
+
+    def test_portal_benefits_pass_shows_no_money(self):
+        card = self.card_cashback
+        self.assertTrue(card.cashback_available)
+        self.authenticate("b2b_buyer", "b2b_buyer")
+        response = self._get(f"/my/loyalty/{card.id}/wallet/apple")
+        self.assertIn(
+            f"{card.name}-benefits.pkpass", response.headers["Content-Disposition"]
+        )
+        files = self._open(response.content)
+        result = self._verify_signature(files)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        data = json.loads(files["pass.json"])
+        self.assertEqual(data["serialNumber"], f"{card.name}-benefits")
+        token = data["authenticationToken"]
+        self.assertEqual(token, card._get_wallet_auth_token("benefits"))
+        self.assertNotEqual(token, card.sudo().wallet_auth_token)
+        self.assertGreaterEqual(len(token), 43)
+        store_card = data["storeCard"]
+        rate = card.program_id._format_percent(card.cashback_percent)
+        self.assertIn("%", rate)
+        self.assertEqual(
+            store_card["primaryFields"],
+            [{"key": "cashback_rate", "label": "Cashback Rate", "value": rate}],
+        )
+        # No money on the front nor the back.
+        every_field = [field for group in store_card.values() for field in group]
+        self.assertTrue(any(field["key"] == "tier" for field in every_field))
+        self.assertNotIn("cashback", {field["key"] for field in every_field})
+        self.assertFalse([field for field in every_field if "currencyCode" in field])
+        self.assertNotIn(
+            card.cashback_available, [field["value"] for field in every_field]
+        )
+        self.assertNotIn(b"Cashback available", files["pass.json"])
+        # The full pass is unchanged: rotating the card's secret rotates both.
+        full = card._get_apple_pass_data()
+        self.assertEqual(full["serialNumber"], card.name)
+        self.assertEqual(full["storeCard"]["primaryFields"][0]["key"], "cashback")
+        card.action_rotate_wallet_token()
+        self.assertNotEqual(card._get_wallet_auth_token("benefits"), token)
 
     def test_portal_route_404_when_not_configured(self):
         self._unconfigure_wallets()

@@ -89,6 +89,28 @@ class TestWalletGoogle(WalletCommon):
         self._decode(response.headers["Location"])
         self._get(f"/my/loyalty/{self.other_card.id}/wallet/google", 404)
 
+    def test_benefits_object_shows_the_rate_not_the_money(self):
+        card = self.card_cashback
+        url = f"/my/loyalty/{card.id}/wallet/google"
+        self.authenticate("b2b_buyer", "b2b_buyer")
+        response = self._get(url, 303)
+        _header, claims = self._decode(response.headers["Location"])
+        [loyalty_object] = claims["payload"]["loyaltyObjects"]
+        self.assertEqual(loyalty_object["id"], f"{ISSUER}.{card.name}-benefits")
+        self.assertEqual(
+            loyalty_object["loyaltyPoints"],
+            {
+                "label": "Cashback Rate",
+                "balance": {
+                    "string": card.program_id._format_percent(card.cashback_percent)
+                },
+            },
+        )
+        self.assertNotIn('"money"', json.dumps(claims))
+        self.assertEqual(loyalty_object["textModulesData"][0]["body"], "Base")
+        self.authenticate("b2b_clerk", "b2b_clerk")
+        self._get(url, 403)
+
     def test_program_logo_route_serves_only_the_logo(self):
         program = self.program_cashback
         self._get(f"/loyalty/program/{program.id}/logo.png", 404)

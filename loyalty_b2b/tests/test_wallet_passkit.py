@@ -162,6 +162,58 @@ class TestWalletPassKit(WalletCommon):
         )
         self.assertFalse(self.card.wallet_registration_ids)
 
+    def test_benefits_pass_has_its_own_serial_and_token(self):
+        card = self.card
+        serial = f"{card.name}-benefits"
+        token = card._get_wallet_auth_token("benefits")
+        self.assertNotEqual(token, self.token)
+        response = self._call("GET", f"passes/{PASS_TYPE}/{serial}", token)
+        self.assertEqual(response.status_code, 200)
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            data = json.loads(archive.read("pass.json"))
+        self.assertEqual(data["serialNumber"], serial)
+        self.assertEqual(data["authenticationToken"], token)
+        self.assertEqual(data["storeCard"]["primaryFields"][0]["key"], "cashback_rate")
+        # One pass's token opens neither the other pass nor its registrations;
+        # the answer is that of a wrong token.
+        answers = [
+            self._call("GET", f"passes/{PASS_TYPE}/{card.name}", token),
+            self._call("GET", f"passes/{PASS_TYPE}/{serial}", self.token),
+            self._call("GET", f"passes/{PASS_TYPE}/{serial}", "wrong"),
+            self._call(
+                "POST", self._registration_path(serial), self.token, {"pushToken": PUSH}
+            ),
+            self._call("POST", self._registration_path(), token, {"pushToken": PUSH}),
+        ]
+        self.assertEqual({answer.status_code for answer in answers}, {401})
+        self.assertEqual({answer.content for answer in answers}, {b""})
+        self.assertEqual(
+            len({answer.headers.get("Content-Type") for answer in answers}), 1
+        )
+        self.assertFalse(card.wallet_registration_ids)
+
+        # A device holding both passes registers each, and hears of each.
+        listing = f"devices/{DEVICE}/registrations/{PASS_TYPE}"
+        response = self._call(
+            "POST", self._registration_path(serial), token, {"pushToken": PUSH}
+        )
+        self.assertEqual(response.status_code, 201)
+        self.assertEqual(card.wallet_registration_ids.level, "benefits")
+        self.assertEqual(self._call("GET", listing).json()["serialNumbers"], [serial])
+        response = self._call(
+            "POST", self._registration_path(), self.token, {"pushToken": PUSH}
+        )
+        self.assertEqual(response.status_code, 201)
+        self.assertEqual(
+            self._call("GET", listing).json()["serialNumbers"], [card.name, serial]
+        )
+        response = self._call("DELETE", self._registration_path(serial), token)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(card.wallet_registration_ids.level, "full")
+        self.assertEqual(
+            self._call("GET", listing).json()["serialNumbers"], [card.name]
+        )
+
     def test_bad_and_oversized_bodies(self):
         path = self._registration_path()
         for body in (

@@ -143,7 +143,14 @@ class TestWalletSettings(WalletCommon):
         google = page.xpath("//a[hasclass('o_b2b_google_wallet')]/@href")
         self.assertEqual(apple, [f"{url}/wallet/apple?"])
         self.assertEqual(google, [f"{url}/wallet/google?"])
-        # Not for the roles that do not see the card's money.
+        # The procurement manager's buttons give its benefits pass; none for
+        # the roles that see neither money nor benefits.
+        self.authenticate("b2b_buyer", "b2b_buyer")
+        page = self._page(url)
+        [apple] = page.xpath("//a[hasclass('o_b2b_apple_wallet')]/@href")
+        self.assertEqual(apple, f"{url}/wallet/apple?")
+        self._get(apple)
+        self.assertTrue(page.xpath("//a[hasclass('o_b2b_google_wallet')]"))
         self.authenticate("b2b_clerk", "b2b_clerk")
         page = self._page(url)
         self.assertFalse(page.xpath("//a[hasclass('o_b2b_apple_wallet')]"))
