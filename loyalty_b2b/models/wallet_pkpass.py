@@ -10,6 +10,7 @@ import zipfile
 
 from PIL import Image, ImageDraw
 
+from .color_contrast import parse_hex_color
 from .wallet_crypto import sign_detached
 
 MEDIA_TYPE = "application/vnd.apple.pkpass"
@@ -24,13 +25,9 @@ def _png(image):
     return buffer.getvalue()
 
 
-def _hex_to_rgb(color):
-    return tuple(int(color[index : index + 2], 16) for index in (1, 3, 5))
-
-
 def rgb_string(color):
     """``#RRGGBB`` as pass.json writes colours: ``rgb(r, g, b)``."""
-    return "rgb({}, {}, {})".format(*_hex_to_rgb(color))
+    return "rgb({}, {}, {})".format(*parse_hex_color(color))
 
 
 def open_image(data):
@@ -52,13 +49,13 @@ def default_mark(size, background, foreground):
     """PNG of a plain card mark: a ``foreground`` card on ``background``, for
     a program without a logo."""
     width, height = size
-    image = Image.new("RGBA", size, _hex_to_rgb(background) + (255,))
+    image = Image.new("RGBA", size, parse_hex_color(background) + (255,))
     draw = ImageDraw.Draw(image)
     margin_x, margin_y = width * 0.18, height * 0.3
     draw.rounded_rectangle(
         (margin_x, margin_y, width - margin_x, height - margin_y),
         radius=max(1, int(min(width, height) * 0.08)),
-        outline=_hex_to_rgb(foreground),
+        outline=parse_hex_color(foreground),
         width=max(1, int(min(width, height) * 0.06)),
     )
     return _png(image)
