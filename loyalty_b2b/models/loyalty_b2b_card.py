@@ -10,8 +10,11 @@ from odoo.tools import SQL
 from .number_checks import check_finite_values, is_finite_number
 
 CARD_SEQUENCE_CODE = "loyalty.b2b.card"
-# Unique index of the active cards of a program and company (see init()).
-ACTIVE_CARD_INDEX = "loyalty_b2b_card_active_program_partner_uniq"
+# Unique index of the current cards of a program and company (see init()).
+ACTIVE_CARD_INDEX = "loyalty_b2b_card_current_program_partner_uniq"
+# States of a company's one card of a program: the one it uses, or the one
+# waiting for its membership fee. Blocked and expired cards may be replaced.
+CURRENT_CARD_STATES = ("active", "pending")
 
 
 class LoyaltyB2bCard(models.Model):
@@ -46,10 +49,19 @@ class LoyaltyB2bCard(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     state = fields.Selection(
-        [("active", "Active"), ("blocked", "Blocked"), ("expired", "Expired")],
+        [
+            ("pending", "Pending"),
+            ("active", "Active"),
+            ("blocked", "Blocked"),
+            ("expired", "Expired"),
+        ],
         default="active",
         required=True,
         tracking=True,
+        help="Pending: waiting for its membership fee, it gives and earns "
+        "nothing yet. Active: gives its benefits. Blocked: stopped by the "
+        "seller. Expired: its program or membership ended; balances and "
+        "history are kept.",
     )
     spent_amount = fields.Monetary(
         string="Qualifying Spend",
@@ -115,9 +127,10 @@ class LoyaltyB2bCard(models.Model):
         self.env.cr.execute(
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (program_id, partner_id) "
-                "WHERE state = 'active'",
+                "WHERE state IN %s",
                 SQL.identifier(ACTIVE_CARD_INDEX),
                 SQL.identifier(self._table),
+                CURRENT_CARD_STATES,
             )
         )
         self._create_spend_index()
@@ -247,7 +260,7 @@ class LoyaltyB2bCard(models.Model):
         partner_ids = {partner_id for _program_id, partner_id in pairs}
         existing = self.search(
             [
-                ("state", "=", "active"),
+                ("state", "in", CURRENT_CARD_STATES),
                 ("program_id", "in", list(program_ids)),
                 ("partner_id", "in", list(partner_ids)),
                 ("id", "not in", self.ids),
@@ -268,7 +281,8 @@ class LoyaltyB2bCard(models.Model):
         partner = self.env["res.partner"].browse(partner_id)
         return ValidationError(
             self.env._(
-                "%(partner)s already has an active card of program %(program)s.",
+                "%(partner)s already has a card of program %(program)s "
+                "(active or pending).",
                 partner=partner.display_name,
                 program=program.display_name,
             )
@@ -342,7 +356,7 @@ class LoyaltyB2bCard(models.Model):
         active_pairs = [
             (vals.get("program_id"), vals.get("partner_id"))
             for vals in vals_list
-            if vals.get("state", "active") == "active"
+            if vals.get("state", "active") in CURRENT_CARD_STATES
         ]
         self._check_no_other_active_card(active_pairs)
         with self._guard_active_card_index(active_pairs):
@@ -367,7 +381,7 @@ class LoyaltyB2bCard(models.Model):
                     vals.get("partner_id", card.partner_id.id),
                 )
                 for card in self
-                if vals.get("state", card.state) == "active"
+                if vals.get("state", card.state) in CURRENT_CARD_STATES
             ]
             self._check_no_other_active_card(active_pairs)
         with self._guard_active_card_index(active_pairs):

@@ -9,7 +9,12 @@ from . import wallet_crypto
 SAVE_URL = "https://pay.google.com/gp/v/save/"
 # Google Wallet ids: the issuer id, a dot, then letters, digits, ".", "_", "-".
 ID_FORBIDDEN = re.compile(r"[^\w.-]", re.ASCII)
-OBJECT_STATES = {"active": "ACTIVE", "blocked": "INACTIVE", "expired": "EXPIRED"}
+OBJECT_STATES = {
+    "pending": "INACTIVE",
+    "active": "ACTIVE",
+    "blocked": "INACTIVE",
+    "expired": "EXPIRED",
+}
 
 
 class LoyaltyB2bCard(models.Model):

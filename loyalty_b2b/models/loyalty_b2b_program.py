@@ -7,7 +7,7 @@ from .number_checks import check_finite_values
 
 # Fields that decide which programs enrol companies automatically, and in
 # which order (cached).
-AUTO_ENROLL_FIELDS = {"auto_enroll", "active", "company_id", "sequence"}
+AUTO_ENROLL_FIELDS = {"enrolment", "active", "company_id", "sequence"}
 # Account types an accountant would accept for each role of a cashback program.
 REBATE_ACCOUNT_TYPES = ("income", "income_other", "expense", "expense_direct_cost")
 LIABILITY_ACCOUNT_TYPES = ("liability_current",)
@@ -138,10 +138,23 @@ class LoyaltyB2bProgram(models.Model):
         help="Only products of these categories (and their children) count and "
         "get the benefit. Empty: all products.",
     )
-    auto_enroll = fields.Boolean(
-        string="Automatic Enrolment",
-        help="Issue a card automatically at an eligible company's first "
-        "confirmed order.",
+    enrolment = fields.Selection(
+        [
+            ("manual", "Manual"),
+            ("automatic", "Automatic at first order"),
+            ("invitation", "By invitation"),
+            ("signup", "Online sign-up"),
+            ("paid", "Paid membership"),
+        ],
+        string="Entry Method",
+        required=True,
+        default="manual",
+        help="How a company gets a card. Manual: a salesperson issues it. "
+        "Automatic: at the company's first confirmed order. By invitation: the "
+        "company accepts an invitation emailed by its salesperson. Online "
+        "sign-up: the company applies on the program's public page and a "
+        "salesperson approves. Paid membership: the card starts when its "
+        "membership fee is paid.",
     )
     color = fields.Integer()
     logo = fields.Image(max_width=256, max_height=256)
@@ -382,7 +395,7 @@ class LoyaltyB2bProgram(models.Model):
     def create(self, vals_list):
         check_finite_values(self, vals_list)
         programs = super().create(vals_list)
-        if any(programs.mapped("auto_enroll")):
+        if any(program.enrolment == "automatic" for program in programs):
             self.env.registry.clear_cache()
         return programs
 
@@ -393,13 +406,14 @@ class LoyaltyB2bProgram(models.Model):
         # The cache of enrolling programs changes only when an enrolling
         # program changes, or a program starts enrolling.
         if AUTO_ENROLL_FIELDS & vals.keys() and (
-            vals.get("auto_enroll") or any(self.mapped("auto_enroll"))
+            vals.get("enrolment") == "automatic"
+            or any(program.enrolment == "automatic" for program in self)
         ):
             self.env.registry.clear_cache()
         return super().write(vals)
 
     def unlink(self):
-        if any(self.mapped("auto_enroll")):
+        if any(program.enrolment == "automatic" for program in self):
             self.env.registry.clear_cache()
         return super().unlink()
 
@@ -509,7 +523,9 @@ class LoyaltyB2bProgram(models.Model):
         programs = (
             self.sudo()
             .with_context(active_test=True)
-            .search([("auto_enroll", "=", True), ("company_id", "=", company_id)])
+            .search(
+                [("enrolment", "=", "automatic"), ("company_id", "=", company_id)]
+            )
         )
         return tuple(programs.ids)
 

@@ -29,4 +29,4 @@ class LoyaltyB2bProgram(models.Model):
     cashback_validity_months = fields.Integer(tracking=True)
     partner_category_ids = fields.Many2many(tracking=True)
     product_category_ids = fields.Many2many(tracking=True)
-    auto_enroll = fields.Boolean(tracking=True)
+    enrolment = fields.Selection(tracking=True)

@@ -126,7 +126,7 @@ class TestBranches(LoyaltyB2bSaleCommon):
         self.assertEqual(self.report._get_mismatches(), [])
 
     def test_branch_order_enrols_in_the_parent_program(self):
-        self.program_discount.auto_enroll = True
+        self.program_discount.enrolment = "automatic"
         order = self._branch_order()
         self.assertFalse(order.b2b_card_id)
         order.action_confirm()

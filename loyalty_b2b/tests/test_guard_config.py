@@ -403,8 +403,8 @@ class TestCardConcurrency(BaseCase):
         self.assertIsInstance(outcome.get("error"), ValidationError)
         self.assertEqual(
             outcome["error"].args[0],
-            "Concurrent Enrolee already has an active card of program "
-            "Concurrent Discount.",
+            "Concurrent Enrolee already has a card of program "
+            "Concurrent Discount (active or pending).",
         )
         with self.registry.cursor() as cr:
             self.assertEqual(

@@ -138,9 +138,9 @@ class TestSaleCard(LoyaltyB2bSaleCommon):
         )
 
     def test_auto_enrolment_at_first_confirmed_order(self):
-        self.program_stamp.auto_enroll = True
+        self.program_stamp.enrolment = "automatic"
         self.program_cashback.write(
-            {"auto_enroll": True, "partner_category_ids": self.tag_dealer.ids}
+            {"enrolment": "automatic", "partner_category_ids": self.tag_dealer.ids}
         )
         order = self._create_order(self.contact)
         self.assertFalse(order.b2b_card_id)
@@ -183,7 +183,7 @@ class TestSaleCard(LoyaltyB2bSaleCommon):
         first.action_confirm()
         self.assertFalse(self.customer.b2b_card_ids)
         self.assertEqual(self._cached_auto_enroll_program_ids(), ())
-        self.program_stamp.auto_enroll = True
+        self.program_stamp.enrolment = "automatic"
         second.action_confirm()
         card = self.other_customer.b2b_card_ids
         self.assertEqual(card.program_id, self.program_stamp)
@@ -202,7 +202,7 @@ class TestSaleCard(LoyaltyB2bSaleCommon):
                 "name": "Welcome 5%",
                 "program_type": "discount",
                 "discount_percent": 5,
-                "auto_enroll": True,
+                "enrolment": "automatic",
             }
         )
         fourth.action_confirm()
@@ -217,8 +217,8 @@ class TestSaleCard(LoyaltyB2bSaleCommon):
         """Orders of two companies confirmed in one call: each company gets one
         card per program, issued in one batch, and every order of a company
         without a card gets its new card (two orders of one company: one card)."""
-        self.program_stamp.auto_enroll = True
-        self.program_cashback.auto_enroll = True
+        self.program_stamp.enrolment = "automatic"
+        self.program_cashback.enrolment = "automatic"
         # The first program in sequence gives the orders their card.
         self.program_stamp.sequence = self.program_cashback.sequence - 1
         orders = (

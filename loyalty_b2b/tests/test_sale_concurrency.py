@@ -351,7 +351,7 @@ class TestSaleConcurrency(BaseCase):
                     "name": "Concurrent Welcome",
                     "program_type": "discount",
                     "discount_percent": 5,
-                    "auto_enroll": True,
+                    "enrolment": "automatic",
                 }
             )
             orders = env["sale.order"].create(

@@ -10,8 +10,8 @@ class TestSaleEnrollmentMessage(LoyaltyB2bSaleCommon):
         return [html2plaintext(body) for body in order.message_ids.mapped("body")]
 
     def test_enrolment_is_logged_on_the_order(self):
-        self.program_stamp.auto_enroll = True
-        self.program_discount.auto_enroll = True
+        self.program_stamp.enrolment = "automatic"
+        self.program_discount.enrolment = "automatic"
         order = self._create_order(self.contact)
         order.action_confirm()
         cards = self.customer.b2b_card_ids
@@ -36,7 +36,7 @@ class TestSaleEnrollmentMessage(LoyaltyB2bSaleCommon):
         )
 
     def test_orders_confirmed_together_each_log_their_cards(self):
-        self.program_stamp.auto_enroll = True
+        self.program_stamp.enrolment = "automatic"
         first = self._create_order(self.customer)
         second = self._create_order(self.contact)
         third = self._create_order(self.other_customer)

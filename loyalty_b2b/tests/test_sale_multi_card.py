@@ -190,7 +190,7 @@ class TestSaleMultiCard(LoyaltyB2bSaleCommon):
             {"name": "Northwind Distribution", "is_company": True}
         )
         stamp_card = self._create_card(self.program_stamp, other)
-        self.program_cashback.auto_enroll = True
+        self.program_cashback.enrolment = "automatic"
         order = self._create_order(other, lines=[(self.product_drill, 1.0)])
         self.assertEqual(order.b2b_card_ids, stamp_card)
         order.action_confirm()

@@ -1,11 +1,13 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.loyalty_b2b_card import CURRENT_CARD_STATES
+
 
 class LoyaltyB2bIssueCardWizard(models.TransientModel):
     """Issue cards of one program to the companies chosen on their form or in
     the customer list: one card per company, none to a company that already
-    holds an active card of the program or is not eligible for it."""
+    holds a card of the program (active or pending) or is not eligible for it."""
 
     _name = "loyalty.b2b.issue.card.wizard"
     _description = "Issue Loyalty Cards"
@@ -78,8 +80,8 @@ class LoyaltyB2bIssueCardWizard(models.TransientModel):
         return self.partner_ids.commercial_partner_id
 
     def _get_skipped_partners(self):
-        """``(holders, ineligible)``: the companies that already hold an active
-        card of the program, and those the program's partner tags leave out."""
+        """``(holders, ineligible)``: the companies that already hold an current
+        (active or pending) card of the program, and those the program's partner tags leave out."""
         self.ensure_one()
         companies = self._get_companies()
         program = self.program_id
@@ -91,7 +93,7 @@ class LoyaltyB2bIssueCardWizard(models.TransientModel):
                 [
                     ("program_id", "=", program.id),
                     ("partner_id", "in", companies.ids),
-                    ("state", "=", "active"),
+                    ("state", "in", CURRENT_CARD_STATES),
                 ]
             )
             .partner_id
