@@ -80,8 +80,9 @@ class LoyaltyB2bIssueCardWizard(models.TransientModel):
         return self.partner_ids.commercial_partner_id
 
     def _get_skipped_partners(self):
-        """``(holders, ineligible)``: the companies that already hold an current
-        (active or pending) card of the program, and those the program's partner tags leave out."""
+        """``(holders, ineligible)``: the companies that already hold a current
+        (active or pending) card of the program, and those the program's
+        eligibility leaves out."""
         self.ensure_one()
         companies = self._get_companies()
         program = self.program_id
