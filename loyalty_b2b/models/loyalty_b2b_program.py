@@ -523,9 +523,7 @@ class LoyaltyB2bProgram(models.Model):
         programs = (
             self.sudo()
             .with_context(active_test=True)
-            .search(
-                [("enrolment", "=", "automatic"), ("company_id", "=", company_id)]
-            )
+            .search([("enrolment", "=", "automatic"), ("company_id", "=", company_id)])
         )
         return tuple(programs.ids)
 
