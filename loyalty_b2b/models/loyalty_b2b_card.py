@@ -500,8 +500,10 @@ class LoyaltyB2bCard(models.Model):
     def _filter_eligible_holders(self):
         """The cards of ``self`` whose company is eligible for their program:
         one eligibility check per program, not per card."""
-        eligible = self.browse()
+        eligible_ids = set()
         for program, cards in self.grouped("program_id").items():
-            partners = program._filter_eligible_partners(cards.partner_id)
-            eligible |= cards.filtered(lambda card, p=partners: card.partner_id in p)
-        return self.filtered(lambda card: card in eligible)
+            partner_ids = set(program._filter_eligible_partners(cards.partner_id).ids)
+            eligible_ids.update(
+                card.id for card in cards if card.partner_id.id in partner_ids
+            )
+        return self.filtered(lambda card: card.id in eligible_ids)

@@ -186,10 +186,9 @@ class LoyaltyB2bProgram(models.Model):
         the list, or with a pilot tag), whether eligible or not."""
         self.ensure_one()
         pilot_tags = self.pilot_category_ids
+        pilot_ids = set(self.pilot_partner_ids.ids)
         return partners.commercial_partner_id.filtered(
-            lambda partner: (
-                partner in self.pilot_partner_ids or partner.category_id & pilot_tags
-            )
+            lambda partner: partner.id in pilot_ids or partner.category_id & pilot_tags
         )
 
     def _get_control_candidate_domain(self):
@@ -251,7 +250,7 @@ class LoyaltyB2bProgram(models.Model):
         card_model._flush_spend_sources()
         self.env.cr.execute(card_model._get_spend_query(self, partners.ids, date))
         return {
-            partner_id: self.currency_id.round(amount or 0.0)
+            partner_id: self.currency_id.round(float(amount or 0.0))
             for partner_id, amount in self.env.cr.fetchall()
         }
 

@@ -2,6 +2,7 @@ from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
+from .test_cashback_common import CashbackCommon
 from .test_sale_common import LoyaltyB2bSaleCommon
 
 
@@ -109,3 +110,15 @@ class TestProgramDomain(LoyaltyB2bSaleCommon):
         self.assertFalse(order.b2b_card_ids)
         self.assertFalse(order.order_line.discount)
         self.assertEqual(card.state, "active")
+
+
+@tagged("post_install", "-at_install")
+class TestProgramDomainCashback(CashbackCommon):
+    def test_invoice_without_order_earns_only_for_eligible_companies(self):
+        # The company holds its card, but no longer matches the program's filter.
+        self.program_a.partner_domain = "[('ref', '=like', 'DLR-%')]"
+        invoice = self._invoice([(self.product_drill, 1, 1000.0)])
+        self.assertFalse(self._live(invoice))
+        self.customer.ref = "DLR-001"
+        invoice = self._invoice([(self.product_drill, 1, 1000.0)])
+        self.assertEqual(self._live(invoice).card_id, self.card_a)
