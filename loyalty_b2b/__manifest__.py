@@ -27,6 +27,7 @@
         "wizards/loyalty_b2b_issue_card_wizard_views.xml",
         "wizards/loyalty_b2b_statement_wizard_views.xml",
         "views/loyalty_b2b_program_views.xml",
+        "views/loyalty_b2b_program_pilot_views.xml",
         "views/loyalty_b2b_card_views.xml",
         "views/loyalty_b2b_card_wallet_views.xml",
         "views/loyalty_b2b_transaction_views.xml",

@@ -4,6 +4,8 @@ from . import res_partner
 from . import loyalty_b2b_program
 from . import loyalty_b2b_program_summary
 from . import loyalty_b2b_program_tracking
+from . import loyalty_b2b_control_member
+from . import loyalty_b2b_program_pilot
 from . import loyalty_b2b_tier
 from . import loyalty_b2b_tier_tracking
 from . import loyalty_b2b_card

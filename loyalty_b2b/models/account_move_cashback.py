@@ -42,6 +42,9 @@ class AccountMove(models.Model):
             ]
         )
         cards_by_partner = cards.grouped("partner_id")
+        # Without orders, only the cards of companies still eligible (segment,
+        # pilot) earn: checked once per program.
+        eligible_cards = cards._filter_eligible_holders()
         result = {}
         for move in self:
             move_cards = cards_by_partner.get(move.commercial_partner_id, empty)
@@ -49,6 +52,8 @@ class AccountMove(models.Model):
             orders = move.invoice_line_ids.sale_line_ids.order_id
             if orders:
                 move_cards &= orders.sudo().b2b_card_ids
+            else:
+                move_cards &= eligible_cards
             result[move] = move_cards.filtered(
                 lambda card, move=move: (
                     card.company_id in move.company_id._b2b_get_program_companies()

@@ -316,16 +316,21 @@ class LoyaltyB2bCard(models.Model):
 
     @api.constrains("program_id", "partner_id")
     def _check_partner_eligible(self):
-        for card in self:
-            if not card.program_id._filter_eligible_partners(card.partner_id):
-                raise ValidationError(
-                    self.env._(
-                        "%(partner)s is not eligible for program %(program)s: it "
-                        "has none of the program's partner tags.",
-                        partner=card.partner_id.display_name,
-                        program=card.program_id.display_name,
+        # One eligibility check per program, for all its cards.
+        for program, cards in self.grouped("program_id").items():
+            eligible = program._filter_eligible_partners(cards.partner_id)
+            for card in cards:
+                if card.partner_id not in eligible:
+                    raise ValidationError(
+                        self.env._(
+                            "%(partner)s is not eligible for program %(program)s: "
+                            "it is outside the companies the program is open to "
+                            "(its partner tags, eligible companies filter or "
+                            "pilot).",
+                            partner=card.partner_id.display_name,
+                            program=program.display_name,
+                        )
                     )
-                )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -477,7 +482,10 @@ class LoyaltyB2bCard(models.Model):
 
     @api.model
     def _get_active_cards(self, partners, date=None):
-        """Active cards of the partners' companies whose program runs on ``date``."""
+        """Active cards of the partners' companies whose program runs on ``date``
+        and to which the company is still eligible (a company left out of the
+        program's segment, or outside its pilot, keeps its card but gets
+        nothing from it)."""
         date = date or fields.Date.context_today(self)
         cards = self.search(
             [
@@ -485,4 +493,17 @@ class LoyaltyB2bCard(models.Model):
                 ("state", "=", "active"),
             ]
         )
-        return cards.filtered(lambda card: card.program_id._is_valid_on(date))
+        return cards.filtered(
+            lambda card: card.program_id._is_valid_on(date)
+        )._filter_eligible_holders()
+
+    def _filter_eligible_holders(self):
+        """The cards of ``self`` whose company is eligible for their program:
+        one eligibility check per program, not per card."""
+        eligible_ids = set()
+        for program, cards in self.grouped("program_id").items():
+            partner_ids = set(program._filter_eligible_partners(cards.partner_id).ids)
+            eligible_ids.update(
+                card.id for card in cards if card.partner_id.id in partner_ids
+            )
+        return self.filtered(lambda card: card.id in eligible_ids)

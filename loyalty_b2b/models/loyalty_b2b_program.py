@@ -1,3 +1,5 @@
+import ast
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
@@ -132,6 +134,12 @@ class LoyaltyB2bProgram(models.Model):
         string="Eligible Partner Tags",
         help="Companies with one of these tags may hold a card. Empty: all.",
     )
+    partner_domain = fields.Char(
+        string="Eligible Companies",
+        default="[]",
+        help="Only companies matching this filter may hold a card (on top of "
+        "the partner tags). Empty: all.",
+    )
     product_category_ids = fields.Many2many(
         "product.category",
         string="Eligible Product Categories",
@@ -230,6 +238,26 @@ class LoyaltyB2bProgram(models.Model):
                         program=program.name,
                     )
                 )
+
+    @api.constrains("partner_domain")
+    def _check_partner_domain(self):
+        for program in self:
+            try:
+                domain = program._get_partner_domain()
+                # sudo: only the validity of the filter is tested; in a
+                # savepoint, since a bad value may fail in the database.
+                with self.env.cr.savepoint():
+                    self.env["res.partner"].sudo().search_count(domain, limit=1)
+            # Any error (syntax, field, operator, value) means an invalid filter.
+            except Exception as error:
+                raise ValidationError(
+                    self.env._(
+                        "The eligible companies filter of program %(program)s is "
+                        "not a valid partner domain: %(error)s",
+                        program=program.name,
+                        error=error,
+                    )
+                ) from error
 
     @api.constrains("tier_hold_months")
     def _check_tier_hold_months(self):
@@ -543,13 +571,52 @@ class LoyaltyB2bProgram(models.Model):
             and (not self.date_to or date <= self.date_to)
         )
 
-    def _filter_eligible_partners(self, partners):
-        """Commercial partners of ``partners`` that may hold a card of this program."""
+    def _get_partner_domain(self):
+        """The program's ``partner_domain`` as a domain (a list); ``[]`` when
+        empty. Raises ValueError, SyntaxError or TypeError if it is not a
+        literal list."""
+        self.ensure_one()
+        domain = ast.literal_eval((self.partner_domain or "").strip() or "[]")
+        if not isinstance(domain, list | tuple):
+            raise TypeError(self.env._("a list of conditions is expected"))
+        return list(domain)
+
+    def _get_segment_domain(self):
+        """Hook: the partner domain of the companies in this program's segment
+        (its partner tags and its partner domain); ``[]`` when every company is.
+        The one definition, for the eligibility check and the control group."""
+        self.ensure_one()
+        domain = []
+        if self.partner_category_ids:
+            domain.append(("category_id", "in", self.partner_category_ids.ids))
+        return expression.AND([domain, self._get_partner_domain()])
+
+    def _filter_segment_partners(self, partners):
+        """Commercial partners of ``partners`` in this program's segment: one
+        search for all of them, none when the program has no restriction."""
         self.ensure_one()
         commercial = partners.commercial_partner_id
-        if not self.partner_category_ids:
+        domain = self._get_segment_domain()
+        if not commercial or not domain:
             return commercial
-        return commercial.filtered(lambda p: p.category_id & self.partner_category_ids)
+        # sudo: the segment is the program's rule, not what the user may read;
+        # the search is limited to the given partners (archived ones included).
+        found = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(expression.AND([[("id", "in", commercial.ids)], domain]))
+        )
+        found_ids = set(found.ids)
+        return commercial.filtered(lambda partner: partner.id in found_ids)
+
+    def _filter_eligible_partners(self, partners):
+        """Commercial partners of ``partners`` that may hold a card of this
+        program: THE eligibility check (segment by partner tags and partner
+        domain; pilots restrict it further, see loyalty_b2b_program_pilot.py).
+        Call it with all the partners at once: it runs one search per program."""
+        self.ensure_one()
+        return self._filter_segment_partners(partners)
 
     def _get_eligible_categories(self):
         """The product categories whose products count for (and benefit from)

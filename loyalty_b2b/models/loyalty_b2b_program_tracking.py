@@ -28,5 +28,6 @@ class LoyaltyB2bProgram(models.Model):
     cashback_redemption_product_id = fields.Many2one(tracking=True)
     cashback_validity_months = fields.Integer(tracking=True)
     partner_category_ids = fields.Many2many(tracking=True)
+    partner_domain = fields.Char(tracking=True)
     product_category_ids = fields.Many2many(tracking=True)
     enrolment = fields.Selection(tracking=True)

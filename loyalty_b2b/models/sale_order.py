@@ -337,6 +337,8 @@ class SaleOrder(models.Model):
                 ("state", "=", "active"),
             ]
         )
+        # Eligibility (segment, pilot) checked once per program for all cards.
+        cards = cards._filter_eligible_holders()
         result = {}
         for order in self:
             date = fields.Date.context_today(order, order.date_order)
@@ -345,7 +347,6 @@ class SaleOrder(models.Model):
                     card.partner_id == order.partner_id.commercial_partner_id
                     and card.company_id in order.company_id._b2b_get_program_companies()
                     and card.program_id._is_valid_on(date)
-                    and card.program_id._filter_eligible_partners(card.partner_id)
                 )
             )
             result[order] = candidates.sudo(False)
