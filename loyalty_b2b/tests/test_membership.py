@@ -183,8 +183,9 @@ class TestMembership(LoyaltyB2bSaleCommon):
             card.membership_move_ids,
             [
                 {
-                    "payment_state": self.env["account.move"]
-                    ._get_invoice_in_payment_state(),
+                    "payment_state": self.env[
+                        "account.move"
+                    ]._get_invoice_in_payment_state(),
                     "b2b_membership_date_start": date(2026, 1, 20),
                     "b2b_membership_date_end": date(2027, 1, 19),
                 }
