@@ -45,3 +45,4 @@ from . import test_wallet_settings
 from . import test_cashback_expiry_forecast
 from . import test_card_statement
 from . import test_membership
+from . import test_membership_portal

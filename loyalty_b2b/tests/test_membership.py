@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from .test_sale_common import LoyaltyB2bSaleCommon
 
@@ -58,10 +58,11 @@ class TestMembership(LoyaltyB2bSaleCommon):
 
     # Helpers ---------------------------------------------------------------
 
-    def _pay(self, invoice, payment_date):
+    def _pay(self, invoice, payment_date, user=None):
         with freeze_time(payment_date):
             return (
                 self.env["account.payment.register"]
+                .with_user(user or self.env.user)
                 .with_company(invoice.company_id)
                 .with_context(active_model="account.move", active_ids=invoice.ids)
                 .create({"payment_date": payment_date})
@@ -128,6 +129,37 @@ class TestMembership(LoyaltyB2bSaleCommon):
         # An ordinary invoice: no loyalty journal entry, no ledger entry.
         self.assertFalse(self.Transaction.search([("card_id", "=", card.id)]))
         self.assertEqual(card.membership_document_count, 1)
+
+    def test_wizard_of_a_salesperson_charges_each_company(self):
+        """A salesperson without accounting rights issues the cards; a billing
+        user without loyalty rights registers the payment."""
+        salesperson = self._new_salesperson()
+        billing = new_test_user(
+            self.env,
+            login="b2b_billing",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+        )
+        partners = self.customer | self.other_customer
+        wizard_model = (
+            self.env["loyalty.b2b.issue.card.wizard"]
+            .with_user(salesperson)
+            .with_context(active_model="res.partner", active_ids=partners.ids)
+        )
+        with freeze_time("2026-01-10"):
+            with Form(wizard_model) as form:
+                form.program_id = self.program_paid
+            form.record.action_issue()
+        cards = form.record.card_ids.sudo(False)
+        self.assertEqual(cards.partner_id, partners)
+        self.assertEqual(set(cards.mapped("state")), {"pending"})
+        invoices = cards.membership_move_ids
+        self.assertEqual(invoices.partner_id, partners)
+        self.assertEqual(set(invoices.mapped("state")), {"posted"})
+        card = cards.filtered(lambda c: c.partner_id == self.customer)
+        self._pay(card.membership_move_ids, "2026-01-20", user=billing)
+        self.assertEqual(card.state, "active")
+        self.assertEqual((cards - card).state, "pending")
 
     def test_administrator_may_waive_the_fee(self):
         card = self.Card.with_context(b2b_membership_no_fee=True).create(
