@@ -389,6 +389,13 @@ class TestMembership(LoyaltyB2bSaleCommon):
         self._pay(invoice, "2026-02-01")
         self.assertEqual(card.valid_until, date(2027, 1, 31))
 
+    def test_fee_invoice_reset_to_draft_puts_the_card_back_to_pending(self):
+        card = self._paid_card()
+        with freeze_time("2026-01-21"):
+            card.membership_move_ids.button_draft()
+        self.assertEqual(card.state, "pending")
+        self.assertFalse(card.valid_until)
+
     def test_unreconciled_renewal_paid_in_advance_keeps_the_current_period(self):
         card = self._paid_card()
         renewal = self._cron("2026-12-20")
@@ -514,3 +521,6 @@ class TestMembership(LoyaltyB2bSaleCommon):
         )
         with self.assertRaisesRegex(UserError, "stays a paid membership"):
             self.program_paid.enrolment = "manual"
+        renewal = self._cron("2026-12-20")
+        self._pay(renewal, "2027-01-10")
+        self.assertEqual(renewal.b2b_membership_date_end, date(2027, 7, 19))
