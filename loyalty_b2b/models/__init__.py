@@ -58,3 +58,7 @@ from . import loyalty_b2b_program_wallet
 from . import loyalty_b2b_transaction_wallet
 from . import loyalty_b2b_wallet_registration
 from . import loyalty_b2b_wallet_notifier
+from . import loyalty_b2b_program_membership
+from . import loyalty_b2b_card_membership
+from . import account_move_membership
+from . import sale_order_membership

@@ -138,6 +138,11 @@ class AccountMove(models.Model):
             )
         )
 
+    def _b2b_filter_paid_invoices_to_watch(self):
+        """Hook: the paid invoices of ``self`` whose unreconciliation loyalty
+        reacts to (through _b2b_on_unpaid)."""
+        return self._b2b_filter_paid_cashback_invoices()
+
     def _b2b_on_unpaid(self):
         """Hook: payments of ``self``, paid invoices, were just unreconciled."""
         self.filtered(

@@ -46,3 +46,5 @@ from . import test_cashback_expiry_forecast
 from . import test_card_statement
 from . import test_program_domain
 from . import test_pilot_control_group
+from . import test_membership
+from . import test_membership_portal
