@@ -56,3 +56,5 @@ from . import loyalty_b2b_program_wallet
 from . import loyalty_b2b_transaction_wallet
 from . import loyalty_b2b_wallet_registration
 from . import loyalty_b2b_wallet_notifier
+from . import loyalty_b2b_invitation
+from . import loyalty_b2b_program_invitation
