@@ -25,6 +25,7 @@
         "report/loyalty_b2b_summary_templates.xml",
         "report/loyalty_b2b_card_reports.xml",
         "report/loyalty_b2b_statement_report.xml",
+        "report/loyalty_b2b_signup_poster_reports.xml",
         "wizards/loyalty_b2b_adjust_wizard_views.xml",
         "wizards/loyalty_b2b_cashback_wizard_views.xml",
         "wizards/loyalty_b2b_issue_card_wizard_views.xml",
@@ -45,6 +46,7 @@
         "report/loyalty_b2b_liability_report_views.xml",
         "views/loyalty_b2b_invitation_views.xml",
         "views/loyalty_b2b_program_invitation_views.xml",
+        "views/loyalty_b2b_program_signup_poster_views.xml",
         "views/res_partner_invitation_views.xml",
         "views/loyalty_b2b_menus.xml",
         "views/loyalty_b2b_invitation_menus.xml",
@@ -52,6 +54,7 @@
         "views/loyalty_b2b_portal_templates.xml",
         "views/loyalty_b2b_wallet_portal_templates.xml",
         "views/loyalty_b2b_invitation_templates.xml",
+        "report/loyalty_b2b_signup_poster_templates.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

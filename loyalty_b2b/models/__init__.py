@@ -58,3 +58,4 @@ from . import loyalty_b2b_wallet_registration
 from . import loyalty_b2b_wallet_notifier
 from . import loyalty_b2b_invitation
 from . import loyalty_b2b_program_invitation
+from . import loyalty_b2b_program_signup_poster
