@@ -33,4 +33,8 @@ class LoyaltyB2bProgram(models.Model):
                     programs=", ".join(not_signup.mapped("name")),
                 )
             )
-        return self.env.ref(SIGNUP_POSTER_REPORT_XMLID).report_action(self)
+        # config=False: the poster has no letterhead, the document layout
+        # configurator has nothing to set for it.
+        return self.env.ref(SIGNUP_POSTER_REPORT_XMLID).report_action(
+            self, config=False
+        )

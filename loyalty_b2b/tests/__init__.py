@@ -44,3 +44,6 @@ from . import test_wallet_google
 from . import test_wallet_settings
 from . import test_cashback_expiry_forecast
 from . import test_card_statement
+from . import test_invitation
+from . import test_invitation_wizard
+from . import test_signup_poster
