@@ -1,5 +1,6 @@
 import psycopg2.errors
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
@@ -137,6 +138,26 @@ class TestInvitationWizard(InvitationCommon):
         self.assertEqual(
             action["context"], {"default_program_id": self.program_invite.id}
         )
+
+    def test_buttons(self):
+        partner_views = (
+            self.env["res.partner"]
+            .with_user(self.salesman)
+            .get_views([(self.env.ref("base.view_partner_form").id, "form")])
+        )
+        action = self.env.ref("loyalty_b2b.loyalty_b2b_invitation_wizard_action")
+        arch = etree.fromstring(partner_views["views"]["form"]["arch"])
+        self.assertEqual(len(arch.xpath(f"//button[@name='{action.id}']")), 1)
+        program_views = self.Program.get_views(
+            [(self.env.ref("loyalty_b2b.loyalty_b2b_program_view_form").id, "form")]
+        )
+        arch = etree.fromstring(program_views["views"]["form"]["arch"])
+        for name in (
+            "action_view_invitations",
+            "action_invite_companies",
+            "action_print_signup_poster",
+        ):
+            self.assertEqual(len(arch.xpath(f"//button[@name='{name}']")), 1)
 
     def test_revoke_only_sent(self):
         invitation = self._invite()
