@@ -28,6 +28,7 @@ class LoyaltyB2bInvitation(models.Model):
     program_id = fields.Many2one(
         "loyalty.b2b.program",
         required=True,
+        ondelete="cascade",
         index=True,
         readonly=True,
         tracking=True,
@@ -163,7 +164,7 @@ class LoyaltyB2bInvitation(models.Model):
             [vals["program_id"] for vals in vals_list if vals.get("program_id")]
         )
         programs.fetch(["invitation_validity_days"])
-        today = fields.Date.context_today(self)
+        today = fields.Date.today()
         for vals in vals_list:
             if not vals.get("expiration_date") and vals.get("program_id"):
                 program = self.env["loyalty.b2b.program"].browse(vals["program_id"])
@@ -236,8 +237,9 @@ class LoyaltyB2bInvitation(models.Model):
         return self.browse()
 
     def _is_expired(self, today=None):
+        """Past its last day (server date, as the expiry cron)."""
         self.ensure_one()
-        today = today or fields.Date.context_today(self)
+        today = today or fields.Date.today()
         return self.state == "expired" or (
             self.state == "sent" and self.expiration_date < today
         )
@@ -370,7 +372,7 @@ class LoyaltyB2bInvitation(models.Model):
     @api.model
     def _cron_expire_invitations(self):
         """Mark the sent invitations whose last day has passed expired."""
-        today = fields.Date.context_today(self)
+        today = fields.Date.today()
         overdue = self.search([("state", "=", "sent"), ("expiration_date", "<", today)])
         overdue.state = "expired"
         return overdue
