@@ -62,3 +62,6 @@ from . import loyalty_b2b_program_membership
 from . import loyalty_b2b_card_membership
 from . import account_move_membership
 from . import sale_order_membership
+from . import loyalty_b2b_invitation
+from . import loyalty_b2b_program_invitation
+from . import loyalty_b2b_program_signup_poster
