@@ -1,3 +1,4 @@
 from . import portal
 from . import portal_wallet
 from . import passkit
+from . import signup

@@ -56,3 +56,6 @@ from . import loyalty_b2b_program_wallet
 from . import loyalty_b2b_transaction_wallet
 from . import loyalty_b2b_wallet_registration
 from . import loyalty_b2b_wallet_notifier
+from . import loyalty_b2b_application
+from . import loyalty_b2b_signup_attempt
+from . import loyalty_b2b_program_signup

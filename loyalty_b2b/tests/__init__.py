@@ -44,3 +44,5 @@ from . import test_wallet_google
 from . import test_wallet_settings
 from . import test_cashback_expiry_forecast
 from . import test_card_statement
+from . import test_signup
+from . import test_signup_approval
