@@ -2,3 +2,4 @@ from . import portal
 from . import portal_wallet
 from . import passkit
 from . import invitation
+from . import signup

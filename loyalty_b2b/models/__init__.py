@@ -65,3 +65,6 @@ from . import sale_order_membership
 from . import loyalty_b2b_invitation
 from . import loyalty_b2b_program_invitation
 from . import loyalty_b2b_program_signup_poster
+from . import loyalty_b2b_application
+from . import loyalty_b2b_signup_attempt
+from . import loyalty_b2b_program_signup

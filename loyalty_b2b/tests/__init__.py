@@ -51,3 +51,5 @@ from . import test_membership_portal
 from . import test_invitation
 from . import test_invitation_wizard
 from . import test_signup_poster
+from . import test_signup
+from . import test_signup_approval
