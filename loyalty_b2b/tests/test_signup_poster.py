@@ -48,7 +48,7 @@ class TestSignupPoster(LoyaltyB2bCommon):
         self.assertEqual(
             action["report_name"], "loyalty_b2b.report_loyalty_signup_poster"
         )
-        self.program_stamp.enrolment = "paid"
+        self.program_stamp.enrolment = "invitation"
         for program in (self.program_discount, self.program_stamp):
             with (
                 self.subTest(program=program.name),
