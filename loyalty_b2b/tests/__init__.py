@@ -46,3 +46,4 @@ from . import test_cashback_expiry_forecast
 from . import test_card_statement
 from . import test_signup
 from . import test_signup_approval
+from . import test_signup_tour
