@@ -53,3 +53,4 @@ from . import test_invitation_wizard
 from . import test_signup_poster
 from . import test_signup
 from . import test_signup_approval
+from . import test_signup_tour
