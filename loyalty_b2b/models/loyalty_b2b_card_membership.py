@@ -182,12 +182,14 @@ class LoyaltyB2bCard(models.Model):
         )
 
     def _prepare_membership_line_vals(self, renewal=False):
-        """Hook: the fee line of an invoice or order. Price and taxes follow the
-        product, in the program's company, through the fiscal position."""
+        """Hook: the fee line of an invoice or order, labelled in the customer's
+        language. Price and taxes follow the product, in the program's company,
+        through the fiscal position."""
         self.ensure_one()
+        card = self.with_context(lang=self.partner_id.lang or self.env.lang)
         return {
             "product_id": self.program_id.membership_product_id.id,
-            "name": self._get_membership_line_name(renewal=renewal),
+            "name": card._get_membership_line_name(renewal=renewal),
         }
 
     def _prepare_membership_invoice_vals(self, renewal=False):
@@ -393,8 +395,8 @@ class LoyaltyB2bCard(models.Model):
         if not cards:
             return self.env["account.move"]
         invoices, _orders = cards._b2b_create_membership_fee(renewal=True)
-        for card in cards:
-            card.membership_renewed_until = card.valid_until
+        for valid_until, renewed in cards.grouped("valid_until").items():
+            renewed.membership_renewed_until = valid_until
         invoices._b2b_membership_send_renewal()
         return invoices
 
