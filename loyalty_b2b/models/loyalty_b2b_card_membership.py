@@ -367,22 +367,24 @@ class LoyaltyB2bCard(models.Model):
     @api.model
     def _b2b_membership_get_renewal_cards(self, date):
         """Active cards of paid programs whose renewal is due on ``date`` and
-        not charged yet, nor waiting for another fee."""
+        not charged yet, nor waiting for another fee. A program that ends (its
+        *Valid Until*) before the next period would start renews nothing."""
         programs = self.env["loyalty.b2b.program"].search([("enrolment", "=", "paid")])
         cards = self.browse()
         for program in programs:
-            cards |= self.search(
-                [
-                    ("program_id", "=", program.id),
-                    ("state", "=", "active"),
-                    ("valid_until", "!=", False),
-                    (
-                        "valid_until",
-                        "<=",
-                        date + timedelta(days=program.membership_renewal_days),
-                    ),
-                ]
-            )
+            domain = [
+                ("program_id", "=", program.id),
+                ("state", "=", "active"),
+                ("valid_until", "!=", False),
+                (
+                    "valid_until",
+                    "<=",
+                    date + timedelta(days=program.membership_renewal_days),
+                ),
+            ]
+            if program.date_to:
+                domain.append(("valid_until", "<", program.date_to))
+            cards |= self.search(domain)
         cards = cards.filtered(
             lambda card: card.membership_renewed_until != card.valid_until
         )

@@ -262,6 +262,12 @@ class TestMembership(LoyaltyB2bSaleCommon):
         self.assertEqual(len(card.membership_move_ids), 2)
         self.assertEqual(card.state, "active")
 
+    def test_no_renewal_past_the_end_of_the_program(self):
+        card = self._paid_card()
+        self.program_paid.date_to = "2027-01-19"
+        self.assertFalse(self._cron("2026-12-20"))
+        self.assertEqual(len(card.membership_move_ids), 1)
+
     def test_renewal_emailed_to_loyalty_contacts_accountants_first(self):
         card = self._paid_card()
         renewal = self._cron("2026-12-20")
