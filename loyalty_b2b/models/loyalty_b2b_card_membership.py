@@ -182,12 +182,14 @@ class LoyaltyB2bCard(models.Model):
         )
 
     def _prepare_membership_line_vals(self, renewal=False):
-        """Hook: the fee line of an invoice or order. Price and taxes follow the
-        product, in the program's company, through the fiscal position."""
+        """Hook: the fee line of an invoice or order, labelled in the customer's
+        language. Price and taxes follow the product, in the program's company,
+        through the fiscal position."""
         self.ensure_one()
+        card = self.with_context(lang=self.partner_id.lang or self.env.lang)
         return {
             "product_id": self.program_id.membership_product_id.id,
-            "name": self._get_membership_line_name(renewal=renewal),
+            "name": card._get_membership_line_name(renewal=renewal),
         }
 
     def _prepare_membership_invoice_vals(self, renewal=False):
@@ -365,22 +367,24 @@ class LoyaltyB2bCard(models.Model):
     @api.model
     def _b2b_membership_get_renewal_cards(self, date):
         """Active cards of paid programs whose renewal is due on ``date`` and
-        not charged yet, nor waiting for another fee."""
+        not charged yet, nor waiting for another fee. A program that ends (its
+        *Valid Until*) before the next period would start renews nothing."""
         programs = self.env["loyalty.b2b.program"].search([("enrolment", "=", "paid")])
         cards = self.browse()
         for program in programs:
-            cards |= self.search(
-                [
-                    ("program_id", "=", program.id),
-                    ("state", "=", "active"),
-                    ("valid_until", "!=", False),
-                    (
-                        "valid_until",
-                        "<=",
-                        date + timedelta(days=program.membership_renewal_days),
-                    ),
-                ]
-            )
+            domain = [
+                ("program_id", "=", program.id),
+                ("state", "=", "active"),
+                ("valid_until", "!=", False),
+                (
+                    "valid_until",
+                    "<=",
+                    date + timedelta(days=program.membership_renewal_days),
+                ),
+            ]
+            if program.date_to:
+                domain.append(("valid_until", "<", program.date_to))
+            cards |= self.search(domain)
         cards = cards.filtered(
             lambda card: card.membership_renewed_until != card.valid_until
         )
@@ -393,8 +397,8 @@ class LoyaltyB2bCard(models.Model):
         if not cards:
             return self.env["account.move"]
         invoices, _orders = cards._b2b_create_membership_fee(renewal=True)
-        for card in cards:
-            card.membership_renewed_until = card.valid_until
+        for valid_until, renewed in cards.grouped("valid_until").items():
+            renewed.membership_renewed_until = valid_until
         invoices._b2b_membership_send_renewal()
         return invoices
 

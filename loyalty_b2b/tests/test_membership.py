@@ -262,6 +262,12 @@ class TestMembership(LoyaltyB2bSaleCommon):
         self.assertEqual(len(card.membership_move_ids), 2)
         self.assertEqual(card.state, "active")
 
+    def test_no_renewal_past_the_end_of_the_program(self):
+        card = self._paid_card()
+        self.program_paid.date_to = "2027-01-19"
+        self.assertFalse(self._cron("2026-12-20"))
+        self.assertEqual(len(card.membership_move_ids), 1)
+
     def test_renewal_emailed_to_loyalty_contacts_accountants_first(self):
         card = self._paid_card()
         renewal = self._cron("2026-12-20")
@@ -413,6 +419,7 @@ class TestMembership(LoyaltyB2bSaleCommon):
 
     def test_fee_charged_by_sales_order(self):
         self.program_paid.membership_fee_document = "order"
+        discount_card = self._create_card(self.program_discount)
         card = self._issue()
         self.assertEqual(card.state, "pending")
         self.assertFalse(card.membership_move_ids)
@@ -425,10 +432,12 @@ class TestMembership(LoyaltyB2bSaleCommon):
                     "partner_id": self.customer.id,
                     "company_id": self.company.id,
                     "amount_untaxed": 1200.0,
-                    "b2b_card_id": False,
+                    "b2b_card_id": discount_card.id,
                 }
             ],
         )
+        # A fee is no purchase: the company's discount card leaves it alone.
+        self.assertEqual(order.order_line.discount, 0.0)
         with freeze_time("2026-01-15"):
             invoice = self._invoice(order)
         self.assertEqual(invoice.b2b_membership_card_id, card)
