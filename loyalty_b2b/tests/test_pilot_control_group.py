@@ -121,6 +121,36 @@ class TestPilotControlGroup(LoyaltyB2bSaleCommon):
         with self.assertRaisesRegex(ValidationError, "pilot companies"):
             self.program.pilot_partner_ids = False
 
+    def test_bad_filter_of_a_pilot_program_is_refused_clearly(self):
+        with self.assertRaisesRegex(ValidationError, "not a valid partner domain"):
+            self.program.partner_domain = "[('ref', '=']"
+
+    def _count_draw_queries(self):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        self.program.action_draw_control_group()
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
+    def test_draw_queries_do_not_grow_with_the_companies(self):
+        self.program.action_draw_control_group()
+        queries = self._count_draw_queries()
+        self.env["res.partner"].create(
+            [
+                {
+                    "name": f"New dealer {index}",
+                    "is_company": True,
+                    "category_id": [Command.set(self.tag_dealer.ids)],
+                }
+                for index in range(40)
+            ]
+        )
+        self.program.action_draw_control_group()
+        # 40 more candidates, no more queries (the chatter and the members
+        # replaced vary by a few, never by the number of companies).
+        self.assertLessEqual(self._count_draw_queries(), queries)
+
     def test_draw_is_reproducible_with_its_seed(self):
         self.program.action_draw_control_group()
         first = self.program.control_member_ids.partner_id
