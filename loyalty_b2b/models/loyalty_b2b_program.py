@@ -596,8 +596,10 @@ class LoyaltyB2bProgram(models.Model):
         search for all of them, none when the program has no restriction."""
         self.ensure_one()
         commercial = partners.commercial_partner_id
+        if not commercial:
+            return commercial
         domain = self._get_segment_domain()
-        if not commercial or not domain:
+        if not domain:
             return commercial
         # sudo: the segment is the program's rule, not what the user may read;
         # the search is limited to the given partners (archived ones included).

@@ -114,6 +114,8 @@ class LoyaltyB2bProgram(models.Model):
         "pilot_state", "pilot_partner_ids", "partner_category_ids", "partner_domain"
     )
     def _check_pilot_partners_eligible(self):
+        # A clear error for a bad filter first, whichever check runs first.
+        self._check_partner_domain()
         for program in self.filtered(lambda p: p.pilot_state != "rolled_out"):
             pilot = program.pilot_partner_ids.commercial_partner_id
             outside = pilot - program._filter_segment_partners(pilot)

@@ -7,7 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
 from ..models.control_group_rules import assign_deciles, draw_control_group
-from .common import LoyaltyB2bCommon
+from .test_sale_common import LoyaltyB2bSaleCommon
 
 # Tolerance of the matching: the mean spend of the control group is within
 # this share of the pilot's (the per-decile counts are equal).
@@ -15,7 +15,7 @@ MEAN_SPEND_TOLERANCE = 0.2
 
 
 @tagged("post_install", "-at_install")
-class TestPilotControlGroup(LoyaltyB2bCommon):
+class TestPilotControlGroup(LoyaltyB2bSaleCommon):
     """A program in pilot runs for its pilot companies only; its control group
     is drawn from the other eligible companies, matched by spend decile."""
 
@@ -91,6 +91,17 @@ class TestPilotControlGroup(LoyaltyB2bCommon):
         # The card issued before the pilot no longer applies during it.
         self.assertFalse(self.Card._get_active_cards(self.holder))
 
+    def test_automatic_enrolment_during_the_pilot(self):
+        self.program.enrolment = "automatic"
+        orders = self._create_order(self.pilot[1]) | self._create_order(self.dealers[4])
+        orders.action_confirm()
+        self.assertEqual(orders[0].b2b_card_ids.program_id, self.program)
+        self.assertFalse(orders[1].b2b_card_ids)
+        self.program.action_roll_out()
+        order = self._create_order(self.dealers[4])
+        order.action_confirm()
+        self.assertEqual(order.b2b_card_ids.program_id, self.program)
+
     def test_pilot_tags(self):
         tag_pilot = self.env["res.partner.category"].create({"name": "Pilot"})
         self.dealers[4].category_id |= tag_pilot
@@ -109,6 +120,36 @@ class TestPilotControlGroup(LoyaltyB2bCommon):
             self.program.pilot_partner_ids |= self.retailer
         with self.assertRaisesRegex(ValidationError, "pilot companies"):
             self.program.pilot_partner_ids = False
+
+    def test_bad_filter_of_a_pilot_program_is_refused_clearly(self):
+        with self.assertRaisesRegex(ValidationError, "not a valid partner domain"):
+            self.program.partner_domain = "[('ref', '=']"
+
+    def _count_draw_queries(self):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        self.program.action_draw_control_group()
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
+    def test_draw_queries_do_not_grow_with_the_companies(self):
+        self.program.action_draw_control_group()
+        queries = self._count_draw_queries()
+        self.env["res.partner"].create(
+            [
+                {
+                    "name": f"New dealer {index}",
+                    "is_company": True,
+                    "category_id": [Command.set(self.tag_dealer.ids)],
+                }
+                for index in range(40)
+            ]
+        )
+        self.program.action_draw_control_group()
+        # 40 more candidates, no more queries (the chatter and the members
+        # replaced vary by a few, never by the number of companies).
+        self.assertLessEqual(self._count_draw_queries(), queries)
 
     def test_draw_is_reproducible_with_its_seed(self):
         self.program.action_draw_control_group()
@@ -166,10 +207,19 @@ class TestPilotControlGroup(LoyaltyB2bCommon):
         self.program.action_draw_control_group()
         members = self.program.control_member_ids
         control = members.partner_id
-        self.program.with_context(tracking_disable=False).action_roll_out()
+        # Records created in this transaction are not tracked until it is
+        # flushed, as Odoo does before a commit.
+        self.env.cr.flush()
+        self.program.with_context(
+            tracking_disable=False, mail_notrack=False
+        ).action_roll_out()
         self.assertEqual(self.program.pilot_state, "rolled_out")
         self.assertEqual(self.program.rollout_date, fields.Date.today())
         self.assertIn("Pilot ended on", self.program.message_ids[0].body)
+        self.env.cr.flush()
+        tracked = self.program.message_ids.tracking_value_ids.field_id.mapped("name")
+        self.assertIn("pilot_state", tracked)
+        self.assertIn("rollout_date", tracked)
         self.assertEqual(self.program.control_member_ids, members)
         # The whole segment, control companies included, now gets the program.
         self.assertEqual(
