@@ -72,6 +72,7 @@
         "demo/res_partner_demo.xml",
         "demo/loyalty_b2b_program_demo.xml",
         "demo/loyalty_b2b_card_demo.xml",
+        "demo/loyalty_b2b_program_entry_demo.xml",
     ],
     "assets": {
         "web.assets_backend": ["loyalty_b2b/static/src/css/loyalty_card_report.css"],
