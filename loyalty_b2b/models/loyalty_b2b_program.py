@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import float_compare, ormcache
 
+from .loyalty_b2b_card import CURRENT_CARD_STATES
 from .number_checks import check_finite_values
 
 # Fields that decide which programs enrol companies automatically, and in
@@ -619,6 +620,26 @@ class LoyaltyB2bProgram(models.Model):
         Call it with all the partners at once: it runs one search per program."""
         self.ensure_one()
         return self._filter_segment_partners(partners)
+
+    def _split_enrolment_candidates(self, companies):
+        """``(holders, ineligible)`` among ``companies`` (commercial partners):
+        those already holding a current (active or pending) card of this
+        program, and those its eligibility leaves out. What the issue-card and
+        invitation wizards skip, in two queries whatever the number."""
+        self.ensure_one()
+        holders = (
+            self.env["loyalty.b2b.card"]
+            .search(
+                [
+                    ("program_id", "=", self.id),
+                    ("partner_id", "in", companies.ids),
+                    ("state", "in", CURRENT_CARD_STATES),
+                ]
+            )
+            .partner_id
+        )
+        ineligible = companies - holders - self._filter_eligible_partners(companies)
+        return holders, ineligible
 
     def _get_eligible_categories(self):
         """The product categories whose products count for (and benefit from)

@@ -1,7 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.loyalty_b2b_card import CURRENT_CARD_STATES
 from ..models.loyalty_b2b_invitation import INVITING_PROGRAM_STATES
 
 
@@ -129,18 +128,7 @@ class LoyaltyB2bInvitationWizard(models.TransientModel):
         empty = companies.browse()
         if not program or not companies:
             return empty, empty, empty
-        holders = (
-            self.env["loyalty.b2b.card"]
-            .search(
-                [
-                    ("program_id", "=", program.id),
-                    ("partner_id", "in", companies.ids),
-                    ("state", "in", CURRENT_CARD_STATES),
-                ]
-            )
-            .partner_id
-        )
-        ineligible = companies - holders - program._filter_eligible_partners(companies)
+        holders, ineligible = program._split_enrolment_candidates(companies)
         contacts = self.env["loyalty.b2b.invitation"]._get_default_contacts(
             companies - holders - ineligible
         )

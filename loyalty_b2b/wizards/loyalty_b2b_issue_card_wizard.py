@@ -1,8 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.loyalty_b2b_card import CURRENT_CARD_STATES
-
 
 class LoyaltyB2bIssueCardWizard(models.TransientModel):
     """Issue cards of one program to the companies chosen on their form or in
@@ -88,19 +86,7 @@ class LoyaltyB2bIssueCardWizard(models.TransientModel):
         program = self.program_id
         if not program or not companies:
             return companies.browse(), companies.browse()
-        holders = (
-            self.env["loyalty.b2b.card"]
-            .search(
-                [
-                    ("program_id", "=", program.id),
-                    ("partner_id", "in", companies.ids),
-                    ("state", "in", CURRENT_CARD_STATES),
-                ]
-            )
-            .partner_id
-        )
-        ineligible = companies - holders - program._filter_eligible_partners(companies)
-        return holders, ineligible
+        return program._split_enrolment_candidates(companies)
 
     def _prepare_card_vals(self, partner):
         """Hook: values of the card issued to the company ``partner``."""
