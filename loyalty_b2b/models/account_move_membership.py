@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import float_compare
 
 RENEWAL_TEMPLATE_XMLID = "loyalty_b2b.mail_template_b2b_membership_renewal"
+WELCOME_TEMPLATE_XMLID = "loyalty_b2b.mail_template_b2b_membership_welcome_fee"
 PAID_STATES = ("paid", "in_payment")
 
 
@@ -21,6 +22,13 @@ class AccountMove(models.Model):
         copy=False,
         index="btree_not_null",
         help="Loyalty card whose membership fee this invoice charges.",
+    )
+    b2b_is_membership_fee = fields.Boolean(
+        string="Membership Fee",
+        readonly=True,
+        copy=False,
+        help="A membership fee of a loyalty card, or its credit note: no "
+        "purchase, it counts in no qualifying spend.",
     )
     b2b_membership_date_start = fields.Date(
         string="Membership From",
@@ -66,6 +74,15 @@ class AccountMove(models.Model):
             if not recipients and customer.email:
                 recipients = customer
             move.b2b_membership_recipient_ids = recipients.sudo(False)
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        # The credit note of a fee refunds a fee: no purchase either.
+        if not default_values_list:
+            default_values_list = [{} for _move in self]
+        for move, default_values in zip(self, default_values_list, strict=True):
+            if move.b2b_is_membership_fee:
+                default_values.setdefault("b2b_is_membership_fee", True)
+        return super()._reverse_moves(default_values_list, cancel=cancel)
 
     # Paid and unpaid ----------------------------------------------------------
 
@@ -177,15 +194,37 @@ class AccountMove(models.Model):
                 )
         fees.b2b_membership_card_id._b2b_membership_sync_state()
 
-    # Renewal email ------------------------------------------------------------
+    # Fee emails ---------------------------------------------------------------
+
+    def _b2b_membership_send_welcome(self):
+        """Email each first fee invoice of ``self`` (with its PDF): the card
+        waits for its payment."""
+        return self._b2b_send_membership_invoice(
+            self.env.ref(WELCOME_TEMPLATE_XMLID, raise_if_not_found=False),
+            lambda recipients: self.env._(
+                "Membership fee invoice emailed to %(recipients)s.",
+                recipients=recipients,
+            ),
+        )
 
     def _b2b_membership_send_renewal(self):
-        """Email each renewal invoice of ``self`` (with its PDF) to its
-        customer's loyalty contacts, in the customer's language."""
-        template = self.env.ref(RENEWAL_TEMPLATE_XMLID, raise_if_not_found=False)
-        if not template or not self:
-            return self.env["mail.mail"]
+        """Email each renewal invoice of ``self`` (with its PDF)."""
+        return self._b2b_send_membership_invoice(
+            self.env.ref(RENEWAL_TEMPLATE_XMLID, raise_if_not_found=False),
+            lambda recipients: self.env._(
+                "Membership renewal invoice emailed to %(recipients)s.",
+                recipients=recipients,
+            ),
+        )
+
+    def _b2b_send_membership_invoice(self, template, get_note):
+        """Hook: email each fee invoice of ``self`` with ``template`` (its PDF
+        attached) to its customer's loyalty contacts, in the customer's
+        language, and note it in the chatter with ``get_note(recipients)``.
+        Returns the mails queued."""
         mails = self.env["mail.mail"]
+        if not template or not self:
+            return mails
         for move in self:
             recipients = move.b2b_membership_recipient_ids
             if not recipients:
@@ -196,10 +235,7 @@ class AccountMove(models.Model):
             mails |= self.env["mail.mail"].browse(mail_id)
             move.is_move_sent = True
             move.message_post(
-                body=self.env._(
-                    "Membership renewal invoice emailed to %(recipients)s.",
-                    recipients=", ".join(recipients.mapped("display_name")),
-                )
+                body=get_note(", ".join(recipients.mapped("display_name")))
             )
         return mails
 

@@ -133,7 +133,6 @@ class LoyaltyB2bCard(models.Model):
                 CURRENT_CARD_STATES,
             )
         )
-        self._create_spend_index()
 
     @api.depends(
         "program_id.program_type",

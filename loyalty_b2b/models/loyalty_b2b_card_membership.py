@@ -108,9 +108,12 @@ class LoyaltyB2bCard(models.Model):
                     vals["state"] = "pending"
         cards = super().create(vals_list)
         if paid_ids and not no_fee:
-            cards.filtered(
+            invoices, _orders = cards.filtered(
                 lambda card: card.program_id.id in paid_ids
             )._b2b_create_membership_fee()
+            # sudo: the fee is emailed whoever issues the card (a salesperson,
+            # a portal user accepting an invitation); its own invoices only.
+            invoices.sudo()._b2b_membership_send_welcome()
         return cards
 
     def write(self, vals):
@@ -208,6 +211,7 @@ class LoyaltyB2bCard(models.Model):
             "fiscal_position_id": fiscal_position.id,
             "invoice_origin": self.name,
             "b2b_membership_card_id": self.id,
+            "b2b_is_membership_fee": True,
             "invoice_line_ids": [
                 Command.create(
                     {

@@ -26,14 +26,20 @@ class LoyaltyB2bCard(models.Model):
         """Covering partial index of the spend aggregate: customer invoices and
         credit notes only (a fraction of account_move), keyed by company,
         customer and date, carrying the untaxed amount, so that the aggregate of
-        a batch of customers is an index-only scan of their documents."""
+        a batch of customers is an index-only scan of their documents.
+        Membership fees (and their credit notes) are left out: no purchase."""
+        # The index of older versions, which counted membership fees.
+        self.env.cr.execute(
+            SQL("DROP INDEX IF EXISTS %s", SQL.identifier("account_move_b2b_spend_idx"))
+        )
         self.env.cr.execute(
             SQL(
                 "CREATE INDEX IF NOT EXISTS %s ON account_move "
                 "(company_id, commercial_partner_id, invoice_date) "
                 "INCLUDE (amount_untaxed_signed, id) "
-                "WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')",
-                SQL.identifier("account_move_b2b_spend_idx"),
+                "WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund') "
+                "AND b2b_is_membership_fee IS NOT TRUE",
+                SQL.identifier("account_move_b2b_purchase_spend_idx"),
             )
         )
 
@@ -70,8 +76,9 @@ class LoyaltyB2bCard(models.Model):
         on ``date`` of the commercial partners ``partner_ids``, in company
         currency: untaxed amount of their posted customer invoices minus posted
         credit notes, all contacts included, within the window, cashback
-        redemption lines left out; only the lines of products under the
-        program's categories when it has some.
+        redemption lines and membership fees (with their credit notes) left
+        out; only the lines of products under the program's categories when it
+        has some.
 
         Hook: override to change what counts (keep it one set-based query)."""
         start, end = self._get_spend_window(program, date)
@@ -83,6 +90,8 @@ class LoyaltyB2bCard(models.Model):
             ),
             SQL("move.state = 'posted'"),
             SQL("move.move_type IN ('out_invoice', 'out_refund')"),
+            # A membership fee is no purchase, nor is its refund a return.
+            SQL("move.b2b_is_membership_fee IS NOT TRUE"),
             SQL("move.commercial_partner_id = ANY(%s)", partner_ids),
             # Redundant, but it lets the planner read the spend index over this
             # range of customers only (the nightly batches are ranges).
@@ -145,6 +154,7 @@ class LoyaltyB2bCard(models.Model):
                 "commercial_partner_id",
                 "invoice_date",
                 "amount_untaxed_signed",
+                "b2b_is_membership_fee",
             ]
         )
         self.env["account.move.line"].flush_model(
@@ -372,3 +382,14 @@ class LoyaltyB2bCard(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
                 self.env.invalidate_all()
         return done
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def init(self):
+        # Once every column of account_move exists (the index reads some of
+        # this module's).
+        res = super().init()
+        self.env["loyalty.b2b.card"]._create_spend_index()
+        return res

@@ -18,9 +18,14 @@ class SaleOrder(models.Model):
 
     def _prepare_invoice(self):
         vals = super()._prepare_invoice()
-        if self.b2b_membership_card_id:
-            vals["b2b_membership_card_id"] = self.b2b_membership_card_id.id
+        # Set on every order (False when no fee) so that the grouping of
+        # invoices never puts a fee with purchases.
+        vals["b2b_membership_card_id"] = self.b2b_membership_card_id.id
+        vals["b2b_is_membership_fee"] = bool(self.b2b_membership_card_id)
         return vals
+
+    def _get_invoice_grouping_keys(self):
+        return [*super()._get_invoice_grouping_keys(), "b2b_membership_card_id"]
 
 
 class SaleOrderLine(models.Model):

@@ -48,6 +48,8 @@ from . import test_program_domain
 from . import test_pilot_control_group
 from . import test_membership
 from . import test_membership_portal
+from . import test_membership_spend
+from . import test_membership_welcome
 from . import test_invitation
 from . import test_invitation_wizard
 from . import test_signup_poster

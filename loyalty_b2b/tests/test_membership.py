@@ -7,8 +7,7 @@ from odoo.tests import Form, freeze_time, new_test_user, tagged
 from .test_sale_common import LoyaltyB2bSaleCommon
 
 
-@tagged("post_install", "-at_install")
-class TestMembership(LoyaltyB2bSaleCommon):
+class MembershipCommon(LoyaltyB2bSaleCommon):
     """Paid membership: 1,200.00 a year (plus the test company's 15 % tax),
     renewal invoiced 30 days before the end, 15 days of grace.
 
@@ -91,6 +90,9 @@ class TestMembership(LoyaltyB2bSaleCommon):
         self._pay(card.membership_move_ids, "2026-01-20")
         return card
 
+
+@tagged("post_install", "-at_install")
+class TestMembership(MembershipCommon):
     # Issuing ----------------------------------------------------------------
 
     def test_card_starts_pending_with_a_posted_fee_invoice(self):
