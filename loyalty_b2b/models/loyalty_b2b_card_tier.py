@@ -28,10 +28,6 @@ class LoyaltyB2bCard(models.Model):
         customer and date, carrying the untaxed amount, so that the aggregate of
         a batch of customers is an index-only scan of their documents.
         Membership fees (and their credit notes) are left out: no purchase."""
-        # The index of older versions, which counted membership fees.
-        self.env.cr.execute(
-            SQL("DROP INDEX IF EXISTS %s", SQL.identifier("account_move_b2b_spend_idx"))
-        )
         self.env.cr.execute(
             SQL(
                 "CREATE INDEX IF NOT EXISTS %s ON account_move "
