@@ -10,17 +10,11 @@ class LoyaltyB2bProgram(models.Model):
 
     _inherit = "loyalty.b2b.program"
 
-    def _get_signup_poster_url(self):
-        """Hook: the absolute address the poster's QR code leads to, the
-        program's public sign-up page."""
-        self.ensure_one()
-        return self.get_base_url() + f"/loyalty/join/{self.id}"
-
     def _get_signup_poster_qr_src(self, size=600):
         """The QR code image of the sign-up address, from Odoo's barcode route."""
         self.ensure_one()
         return self.env["loyalty.b2b.card"]._get_barcode_url(
-            "QR", self._get_signup_poster_url(), size, size
+            "QR", self._get_signup_url(), size, size
         )
 
     def action_print_signup_poster(self):

@@ -25,13 +25,13 @@ class TestSignupPoster(LoyaltyB2bCommon):
     def test_poster_url(self):
         program = self.program_signup
         self.assertEqual(
-            program._get_signup_poster_url(),
+            program._get_signup_url(),
             f"{program.get_base_url()}/loyalty/join/{program.id}",
         )
 
     def test_poster_shows_the_qr_code_of_the_join_page(self):
         program = self.program_signup
-        join_url = program._get_signup_poster_url()
+        join_url = program._get_signup_url()
         content, report_type = self.env["ir.actions.report"]._render_qweb_html(
             POSTER_REPORT, program.ids
         )
