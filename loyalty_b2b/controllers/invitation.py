@@ -4,6 +4,8 @@ from odoo import http
 from odoo.exceptions import UserError
 from odoo.http import request
 
+from ..models.loyalty_b2b_card import CURRENT_CARD_STATES
+
 # Status of the page of an invitation that can no longer be accepted.
 GONE = 410
 # Status of the page of an acceptance the program refused (eligibility, card).
@@ -17,8 +19,8 @@ class LoyaltyB2bInvitationController(http.Controller):
 
     def _get_invitation_sudo(self, token):
         """The invitation of ``token`` (sudo), or a 404."""
-        # sudo: the visitor is public; the token, compared in constant time,
-        # is what gives access to this one invitation.
+        # sudo: the visitor is public; the token (256 random bits) is what
+        # gives access to this one invitation.
         invitation_sudo = (
             request.env["loyalty.b2b.invitation"].sudo()._find_by_token(token)
         )
@@ -36,6 +38,15 @@ class LoyaltyB2bInvitationController(http.Controller):
             "is_expired": invitation_sudo._is_expired(),
             **values,
         }
+
+    def _shows_card(self, invitation_sudo):
+        """The accepted invitation still leads to its card: only while the
+        card is current, so that an old or forwarded email does not open a
+        blocked or expired card for good."""
+        return (
+            invitation_sudo.state == "accepted"
+            and invitation_sudo.card_id.state in CURRENT_CARD_STATES
+        )
 
     def _render_card_page(self, invitation_sudo):
         card_sudo = invitation_sudo.card_id
@@ -55,7 +66,7 @@ class LoyaltyB2bInvitationController(http.Controller):
     )
     def invitation_page(self, token, **kw):
         invitation_sudo = self._get_invitation_sudo(token)
-        if invitation_sudo.state == "accepted" and invitation_sudo.card_id:
+        if self._shows_card(invitation_sudo):
             return self._render_card_page(invitation_sudo)
         values = self._prepare_invitation_values(invitation_sudo)
         if invitation_sudo.state != "sent" or values["is_expired"]:
@@ -73,7 +84,7 @@ class LoyaltyB2bInvitationController(http.Controller):
     )
     def invitation_accept(self, token, **kw):
         invitation_sudo = self._get_invitation_sudo(token)
-        if invitation_sudo.state == "accepted" and invitation_sudo.card_id:
+        if self._shows_card(invitation_sudo):
             # A second click: the card of the first.
             return self._render_card_page(invitation_sudo)
         try:

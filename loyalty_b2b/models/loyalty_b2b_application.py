@@ -7,7 +7,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, email_normalize, single_email_re
+from odoo.tools import SQL, email_normalize, escape_psql, single_email_re
 
 _logger = logging.getLogger(__name__)
 
@@ -321,7 +321,8 @@ class LoyaltyB2bApplication(models.Model):
                 [
                     [
                         ("is_company", "=", True),
-                        ("name", "ilike", self.name),
+                        # The visitor's text, its % and _ taken literally.
+                        ("name", "ilike", escape_psql(self.name)),
                         ("id", "not in", by_vat.ids),
                     ],
                     Partner._check_company_domain(self.company_id),
@@ -487,6 +488,8 @@ class LoyaltyB2bApplication(models.Model):
         return {
             "name": self.contact_name,
             "parent_id": company.id,
+            # create() does not take it from the parent (only default_get).
+            "company_id": company.company_id.id,
             "type": "contact",
             "email": self.email,
             "phone": self.phone,

@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, consteq
+from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
 from .loyalty_b2b_card import CURRENT_CARD_STATES
@@ -226,15 +226,12 @@ class LoyaltyB2bInvitation(models.Model):
 
     @api.model
     def _find_by_token(self, token):
-        """The invitation of ``token`` (compared in constant time), or an
+        """The invitation of ``token`` (an exact match in the database), or an
         empty recordset. Called sudo by the public routes: the token is the
         visitor's only credential, and it is unique across companies."""
         if not token or not isinstance(token, str):
             return self.browse()
-        invitation = self.search([("token", "=", token)], limit=1)
-        if invitation and consteq(invitation.token, token):
-            return invitation
-        return self.browse()
+        return self.search([("token", "=", token)], limit=1)
 
     def _is_expired(self, today=None):
         """Past its last day (server date, as the expiry cron)."""
@@ -253,14 +250,16 @@ class LoyaltyB2bInvitation(models.Model):
         mails = template.send_mail_batch(
             self.ids, email_layout_xmlid=self._get_invitation_mail_layout()
         )
-        for invitation in self:
-            invitation.message_post(
-                body=self.env._(
+        self._message_log_batch(
+            bodies={
+                invitation.id: self.env._(
                     "Invitation emailed to %(email)s, valid until %(date)s.",
                     email=invitation.email,
                     date=format_date(self.env, invitation.expiration_date),
-                ),
-            )
+                )
+                for invitation in self
+            }
+        )
         return mails
 
     @api.model

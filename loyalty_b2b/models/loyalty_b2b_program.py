@@ -587,10 +587,15 @@ class LoyaltyB2bProgram(models.Model):
         (its partner tags and its partner domain); ``[]`` when every company is.
         The one definition, for the eligibility check and the control group."""
         self.ensure_one()
-        domain = []
-        if self.partner_category_ids:
-            domain.append(("category_id", "in", self.partner_category_ids.ids))
-        return expression.AND([domain, self._get_partner_domain()])
+        tag_domain = (
+            [("category_id", "in", self.partner_category_ids.ids)]
+            if self.partner_category_ids
+            else []
+        )
+        # expression.AND of empty domains is not empty ([(1, '=', 1)]): a
+        # program without restriction must cost no search.
+        parts = [part for part in (tag_domain, self._get_partner_domain()) if part]
+        return expression.AND(parts) if parts else []
 
     def _filter_segment_partners(self, partners):
         """Commercial partners of ``partners`` in this program's segment: one

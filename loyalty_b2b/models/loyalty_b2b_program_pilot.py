@@ -3,6 +3,7 @@ import random
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import format_date
 
 from .control_group_rules import assign_deciles, draw_control_group
 
@@ -362,7 +363,7 @@ class LoyaltyB2bProgram(models.Model):
                     "Pilot ended on %(date)s: the program is open to all its "
                     "eligible companies. Its control group of %(count)s "
                     "companies is kept for the comparison.",
-                    date=fields.Date.to_string(today),
+                    date=format_date(self.env, today),
                     count=program.control_member_count,
                 )
             )

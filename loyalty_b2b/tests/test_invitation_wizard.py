@@ -98,6 +98,13 @@ class TestInvitationWizard(InvitationCommon):
         self.assertIn(f"/loyalty/invitation/{invitation.token}", mail.body_html)
         self.assertIn("Dealer Club", mail.subject)
         self.assertIn("5", mail.body_html)
+        # Its chatter says to whom and until when.
+        self.assertTrue(
+            any(
+                "Invitation emailed to mia@acme.example.com" in message.body
+                for message in invitation.message_ids
+            )
+        )
 
     def test_company_without_mail_contact(self):
         self.mail_contact.b2b_loyalty_mail = False

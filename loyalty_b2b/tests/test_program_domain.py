@@ -56,6 +56,17 @@ class TestProgramDomain(LoyaltyB2bSaleCommon):
             )
         self.assertEqual(eligible, partners)
 
+    def test_no_segment_costs_no_search(self):
+        # Neither tags nor filter (nor pilot): every company, without a query,
+        # at each order confirmation and invoice posting.
+        program = self.program_accumulative
+        partners = self.customer | self.other_customer
+        self.assertEqual(program._get_segment_domain(), [])
+        program._filter_eligible_partners(partners)
+        with self.assertQueryCount(0):
+            eligible = program._filter_eligible_partners(partners)
+        self.assertEqual(eligible, partners)
+
     def test_bad_domain_refused(self):
         for bad in (
             "[('no_such_field', '=', 1)]",

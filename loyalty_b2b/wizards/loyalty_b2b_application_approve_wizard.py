@@ -58,7 +58,15 @@ class LoyaltyB2bApplicationApproveWizard(models.TransientModel):
     def _compute_company_choice(self):
         for wizard in self:
             application = wizard.application_id
-            match = application._get_matching_companies()[:1] if application else False
+            # Only a company with the same tax ID is chosen for the reviewer; a
+            # name match is merely proposed (in match_partner_ids).
+            match = (
+                application._search_companies_by_vat(
+                    application.company_id, application.vat, application.country_id
+                )[:1]
+                if application
+                else False
+            )
             wizard.company_choice = "existing" if match else "new"
             wizard.partner_id = match
 
