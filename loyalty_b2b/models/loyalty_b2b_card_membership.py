@@ -154,10 +154,16 @@ class LoyaltyB2bCard(models.Model):
 
     def _b2b_membership_get_period(self, start):
         """``(start, end)`` of a membership period starting on ``start``: end is
-        its last day, the day before the same date ``period`` months later."""
+        its last day, the day before the same date ``period`` months later, or
+        the last day of that month when it has no such date (31 January + 1
+        month ends on 28 February, not the 27th)."""
         self.ensure_one()
         months = self.program_id.membership_period_months
-        return start, start + relativedelta(months=months) - timedelta(days=1)
+        same_date = start + relativedelta(months=months)
+        if same_date.day < start.day:
+            # relativedelta fell back to the month's last day: the period ends on it.
+            return start, same_date
+        return start, same_date - timedelta(days=1)
 
     def _get_membership_line_name(self, renewal=False):
         """Label of the fee line: the card, and for a renewal the expected

@@ -93,6 +93,23 @@ class MembershipCommon(LoyaltyB2bSaleCommon):
 
 @tagged("post_install", "-at_install")
 class TestMembership(MembershipCommon):
+    def test_period_of_a_month_starting_at_its_end(self):
+        card = self._issue()
+        self.program_paid.membership_period_months = 1
+        self.assertEqual(
+            card._b2b_membership_get_period(date(2027, 1, 31)),
+            (date(2027, 1, 31), date(2027, 2, 28)),
+        )
+        self.assertEqual(
+            card._b2b_membership_get_period(date(2027, 1, 20)),
+            (date(2027, 1, 20), date(2027, 2, 19)),
+        )
+        self.program_paid.membership_period_months = 12
+        self.assertEqual(
+            card._b2b_membership_get_period(date(2028, 2, 29)),
+            (date(2028, 2, 29), date(2029, 2, 28)),
+        )
+
     # Issuing ----------------------------------------------------------------
 
     def test_card_starts_pending_with_a_posted_fee_invoice(self):
