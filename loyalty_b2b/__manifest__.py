@@ -3,7 +3,7 @@
     "name": "B2B Loyalty Cards",
     "summary": "Company loyalty cards for B2B sales: discount, accumulating "
     "discount, cashback and stamp programs",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Sales/Sales",
     "website": "https://github.com/loyalty-b2b/loyalty_b2b",
     "author": "loyalty_b2b contributors",
@@ -16,6 +16,7 @@
         "security/loyalty_b2b_portal_rules.xml",
         "security/loyalty_b2b_invitation_rules.xml",
         "security/loyalty_b2b_signup_rules.xml",
+        "security/loyalty_b2b_reward_rules.xml",
         "data/ir_sequence_data.xml",
         "data/product_product_data.xml",
         "data/ir_cron_data.xml",
@@ -26,6 +27,7 @@
         "data/mail_template_invitation_data.xml",
         "data/loyalty_b2b_signup_data.xml",
         "data/loyalty_b2b_signup_mail_template_data.xml",
+        "data/loyalty_b2b_reward_data.xml",
         "report/loyalty_b2b_summary_templates.xml",
         "report/loyalty_b2b_card_reports.xml",
         "report/loyalty_b2b_statement_report.xml",
@@ -67,6 +69,8 @@
         "report/loyalty_b2b_signup_poster_templates.xml",
         "views/loyalty_b2b_application_views.xml",
         "views/loyalty_b2b_signup_templates.xml",
+        "wizards/loyalty_b2b_reward_reject_wizard_views.xml",
+        "views/loyalty_b2b_reward_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",
