@@ -92,6 +92,12 @@ class LoyaltyB2bReward(models.Model):
         domain="[('program_id', '=', program_id)]",
         help="Only cards in these tiers may request it. Empty: every card.",
     )
+    tier_teaser = fields.Boolean(
+        string="Shown to Other Tiers",
+        help="Cards of other tiers see the reward in their portal catalogue, "
+        "marked with the tiers it is reserved to, without being able to "
+        "request it. Off: other tiers do not see it at all.",
+    )
     contact_role = fields.Selection(
         [
             ("decision_maker", "Decision maker"),
@@ -315,6 +321,17 @@ class LoyaltyB2bReward(models.Model):
             self.active
             and (not self.date_from or self.date_from <= date)
             and (not self.date_to or date <= self.date_to)
+        )
+
+    def _is_visible_to(self, card):
+        """Does ``card``'s portal catalogue list this reward: a reward of its
+        program, available today, and of its tier (or shown to other tiers as
+        a teaser)."""
+        self.ensure_one()
+        return (
+            self.program_id == card.program_id
+            and self._is_available_on(fields.Date.context_today(self))
+            and (not self.tier_ids or card.tier_id in self.tier_ids or self.tier_teaser)
         )
 
     def _get_limit_period_start(self, date):
