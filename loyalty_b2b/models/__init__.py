@@ -74,3 +74,6 @@ from . import loyalty_b2b_program_reward
 from . import loyalty_b2b_transaction_reservation
 from . import loyalty_b2b_card_reservation
 from . import sale_order_line_reward
+from . import loyalty_b2b_reward_request_fulfilment
+from . import sale_order_fulfilment
+from . import sale_order_line_fulfilment
