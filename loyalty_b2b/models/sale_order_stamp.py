@@ -100,17 +100,31 @@ class SaleOrder(models.Model):
                     line
                 )
         for card, count in needed.items():
-            if card.stamps_available < count:
+            if card.stamps_available >= count:
+                continue
+            if card.stamps_reserved:
                 raise UserError(
                     self.env._(
-                        "Card %(card)s has %(count)s free stamps; the orders being "
+                        "Card %(card)s has %(count)s stamps, of which %(reserved)s "
+                        "are reserved for approved rewards; the orders being "
                         "confirmed need %(needed)s for their rewards. Remove a "
                         "reward line or confirm later.",
                         card=card.display_name,
-                        count=card.stamps_available,
+                        count=card.stamp_count,
+                        reserved=card.stamps_reserved,
                         needed=count,
                     )
                 )
+            raise UserError(
+                self.env._(
+                    "Card %(card)s has %(count)s stamps; the orders being "
+                    "confirmed need %(needed)s for their rewards. Remove a "
+                    "reward line or confirm later.",
+                    card=card.display_name,
+                    count=card.stamp_count,
+                    needed=count,
+                )
+            )
 
     def _b2b_record_stamps(self):
         """Ledger entries of the stamp cards of the orders just confirmed: one

@@ -365,7 +365,9 @@ class TestRewardFulfilment(RewardFulfilmentCommon):
         self.env["sale.order.line"].create(
             order._b2b_prepare_stamp_reward_line(self.stamp_card, 20)
         )
-        with self.assertRaisesRegex(UserError, "has 2 free stamps"):
+        with self.assertRaisesRegex(
+            UserError, "has 7 stamps, of which 5 are reserved for approved rewards"
+        ):
             order.action_confirm()
         self.assertEqual(order.state, "draft")
         self.assertEqual(self.stamp_card.stamp_count, 7)
