@@ -3,7 +3,6 @@ from contextlib import contextmanager
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
-from odoo.tools import mute_logger
 
 from .test_summary_common import LoyaltySummaryCommon
 
@@ -405,7 +404,6 @@ class TestSaleOrderBrackets(LoyaltySummaryCommon):
         page = self._render(self.INVOICE_REPORT, invoice)
         self.assertEqual(self._card_discount_notes(page), ["incl. card 5.00 %"] * 2)
 
-    @mute_logger("odoo.models.unlink")
     def test_program_form(self):
         with Form(self.Program) as program_form:
             program_form.name = "Volume orders"
