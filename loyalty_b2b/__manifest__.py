@@ -39,6 +39,7 @@
         "wizards/loyalty_b2b_invitation_wizard_views.xml",
         "views/loyalty_b2b_program_views.xml",
         "views/loyalty_b2b_program_pilot_views.xml",
+        "views/loyalty_b2b_program_bracket_views.xml",
         "views/loyalty_b2b_program_membership_views.xml",
         "wizards/loyalty_b2b_application_wizard_views.xml",
         "views/loyalty_b2b_program_signup_views.xml",

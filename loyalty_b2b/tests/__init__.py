@@ -57,3 +57,4 @@ from . import test_signup
 from . import test_signup_approval
 from . import test_signup_tour
 from . import test_reward_request
+from . import test_sale_order_brackets
