@@ -72,12 +72,14 @@
         "views/loyalty_b2b_signup_templates.xml",
         "wizards/loyalty_b2b_reward_reject_wizard_views.xml",
         "views/loyalty_b2b_reward_views.xml",
+        "views/loyalty_b2b_card_reward_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",
         "demo/loyalty_b2b_program_demo.xml",
         "demo/loyalty_b2b_card_demo.xml",
         "demo/loyalty_b2b_program_entry_demo.xml",
+        "demo/loyalty_b2b_reward_demo.xml",
     ],
     "assets": {
         "web.assets_backend": ["loyalty_b2b/static/src/css/loyalty_card_report.css"],
