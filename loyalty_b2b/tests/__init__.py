@@ -58,3 +58,4 @@ from . import test_signup_approval
 from . import test_signup_tour
 from . import test_reward_request
 from . import test_sale_order_brackets
+from . import test_program_documents
