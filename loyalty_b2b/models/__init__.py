@@ -82,3 +82,4 @@ from . import sale_order_line_reward
 from . import loyalty_b2b_document
 from . import loyalty_b2b_program_document
 from . import loyalty_b2b_card_document
+from . import loyalty_b2b_tier_document

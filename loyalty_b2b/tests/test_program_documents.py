@@ -1,7 +1,7 @@
 import base64
 
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -180,6 +180,20 @@ class TestDocumentRules(DocumentsCommon):
             self.doc_gold.program_id = self.program_cashback
         self.doc_all.program_id = self.program_cashback
         self.assertEqual(self.doc_all.company_id, self.program_cashback.company_id)
+
+    def test_last_tier_of_a_document_cannot_be_deleted(self):
+        # Deleted, Gold would leave the Gold price list open to Silver cards.
+        with self.assertRaisesRegex(
+            UserError, r"Documents Gold price list, Old catalogue are reserved"
+        ):
+            self.doc_archived.tier_ids = self.gold
+            self.program_accumulative.tier_ids = [Command.delete(self.gold.id)]
+        self.assertTrue(self.gold.exists())
+        # Reserved to Silver as well, the document only narrows.
+        self.doc_gold.tier_ids = self.silver | self.gold
+        self.doc_archived.tier_ids = self.silver
+        self.gold.unlink()
+        self.assertEqual(self.doc_gold.tier_ids, self.silver)
 
     def test_file_required(self):
         with self.assertRaisesRegex(ValidationError, "Document Terms needs a file."):
