@@ -79,3 +79,7 @@ from . import loyalty_b2b_program_reward
 from . import loyalty_b2b_transaction_reservation
 from . import loyalty_b2b_card_reservation
 from . import sale_order_line_reward
+from . import loyalty_b2b_document
+from . import loyalty_b2b_program_document
+from . import loyalty_b2b_card_document
+from . import loyalty_b2b_tier_document

@@ -59,3 +59,4 @@ from . import test_signup_tour
 from . import test_reward_request
 from . import test_sale_order_brackets
 from . import test_reward_concurrency
+from . import test_program_documents
