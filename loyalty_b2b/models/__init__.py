@@ -83,3 +83,4 @@ from . import loyalty_b2b_document
 from . import loyalty_b2b_program_document
 from . import loyalty_b2b_card_document
 from . import loyalty_b2b_tier_document
+from . import loyalty_b2b_reward_document

@@ -15,6 +15,8 @@ class LoyaltyB2bCard(models.Model):
         gives documents read through sudo."""
         self.ensure_one()
         documents = self.env["loyalty.b2b.document"]
+        # Documents open to the members of tiers, not those of rewards (see
+        # loyalty_b2b_card_reward_document.py).
         if (
             self.state != "active"
             or not self.program_id.active
@@ -27,6 +29,8 @@ class LoyaltyB2bCard(models.Model):
             [
                 ("program_id", "=", self.program_id.id),
                 ("active", "=", True),
+                # A reward's documents open only to whom the reward was given.
+                ("reward_id", "=", False),
                 "|",
                 ("tier_ids", "=", False),
                 ("tier_ids", "in", self.tier_id.ids),

@@ -11,5 +11,7 @@ class LoyaltyB2bProgram(models.Model):
         "loyalty.b2b.document",
         "program_id",
         string="Documents",
+        # The content of information rewards is on the reward's form.
+        domain=[("reward_id", "=", False)],
         context={"active_test": False},
     )
