@@ -9,54 +9,69 @@ class LoyaltyB2bCard(models.Model):
     _inherit = "loyalty.b2b.card"
 
     reward_request_ids = fields.One2many("loyalty.b2b.reward.request", "card_id")
+    # Computed with the balances (one query for all four sums).
     cashback_reserved = fields.Monetary(
-        compute="_compute_reserved",
+        compute="_compute_ledger_totals",
         help="Cashback held for approved reward requests not fulfilled yet.",
     )
     stamps_reserved = fields.Integer(
-        compute="_compute_reserved",
+        compute="_compute_ledger_totals",
         help="Stamps held for approved reward requests not fulfilled yet.",
     )
     stamps_available = fields.Integer(
         string="Free Stamps",
-        compute="_compute_reserved",
+        compute="_compute_ledger_totals",
         help="Stamps less those held for approved reward requests.",
     )
 
-    @api.depends(
-        "transaction_ids.reserved_amount",
-        "transaction_ids.reserved_stamps",
-        "stamp_count",
-    )
-    def _compute_reserved(self):
-        reserved = self._get_reserved_totals()
+    @api.depends("transaction_ids.reserved_amount", "transaction_ids.reserved_stamps")
+    def _compute_ledger_totals(self):
+        # Replaces the base compute rather than extending it: the balances and
+        # the reservations come from the same rows, summed in one query (the
+        # confirmation of orders reads both).
+        totals = self._get_ledger_and_reserved_totals()
         for card in self:
-            card.cashback_reserved, card.stamps_reserved = reserved.get(card, (0.0, 0))
-            card.stamps_available = card.stamp_count - card.stamps_reserved
+            amount, stamps, reserved_amount, reserved_stamps = totals.get(
+                card, (0.0, 0, 0.0, 0)
+            )
+            card.cashback_balance = amount
+            card.stamp_count = stamps
+            card.cashback_reserved = reserved_amount
+            card.stamps_reserved = reserved_stamps
+            card.stamps_available = stamps - reserved_stamps
 
-    def _get_reserved_totals(self):
-        """``{card: (cashback, stamps)}`` held for reward requests, in one query."""
+    def _get_ledger_and_reserved_totals(self):
+        """``{card: (cashback, stamps, reserved cashback, reserved stamps)}``
+        summed from the ledger in one query."""
         # sudo: the totals of cards the user reads, whoever may read the ledger.
         ledger = self.env["loyalty.b2b.transaction"].sudo()
         return {
-            card: (card.currency_id.round(amount), stamps)
-            for card, amount, stamps in ledger._read_group(
-                [
-                    ("card_id", "in", self.ids),
-                    ("kind", "in", ("reserve", "release")),
-                ],
-                ["card_id"],
-                ["reserved_amount:sum", "reserved_stamps:sum"],
+            card: (
+                card.currency_id.round(amount),
+                stamps,
+                card.currency_id.round(reserved_amount),
+                reserved_stamps,
+            )
+            for card, amount, stamps, reserved_amount, reserved_stamps in (
+                ledger._read_group(
+                    [("card_id", "in", self.ids)],
+                    ["card_id"],
+                    [
+                        "amount:sum",
+                        "stamps:sum",
+                        "reserved_amount:sum",
+                        "reserved_stamps:sum",
+                    ],
+                )
             )
         }
 
-    @api.depends("transaction_ids.reserved_amount")
+    @api.depends("cashback_reserved")
     def _compute_cashback_available(self):
         result = super()._compute_cashback_available()
-        reserved = self._get_reserved_totals()
         for card in self:
             card.cashback_available = card.currency_id.round(
-                card.cashback_available - reserved.get(card, (0.0, 0))[0]
+                card.cashback_available - card.cashback_reserved
             )
         return result
 
