@@ -62,3 +62,4 @@ from . import test_reward_concurrency
 from . import test_program_documents
 from . import test_reward_fulfilment
 from . import test_reward_voucher
+from . import test_reward_documents
