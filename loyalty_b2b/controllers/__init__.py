@@ -3,3 +3,4 @@ from . import portal_wallet
 from . import passkit
 from . import invitation
 from . import signup
+from . import portal_rewards

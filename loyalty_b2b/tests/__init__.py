@@ -56,3 +56,5 @@ from . import test_signup_poster
 from . import test_signup
 from . import test_signup_approval
 from . import test_signup_tour
+from . import test_reward_portal
+from . import test_reward_tour
