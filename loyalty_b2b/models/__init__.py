@@ -8,11 +8,14 @@ from . import loyalty_b2b_control_member
 from . import loyalty_b2b_program_pilot
 from . import loyalty_b2b_tier
 from . import loyalty_b2b_tier_tracking
+from . import loyalty_b2b_order_bracket
+from . import loyalty_b2b_program_bracket
 from . import loyalty_b2b_card
 from . import loyalty_b2b_card_tier
 from . import loyalty_b2b_card_spending
 from . import loyalty_b2b_program_benefit
 from . import loyalty_b2b_card_name
+from . import loyalty_b2b_card_bracket
 from . import loyalty_b2b_card_next_tier
 from . import loyalty_b2b_card_summary
 from . import loyalty_b2b_card_expiry_forecast
@@ -32,6 +35,8 @@ from . import sale_order_stamp
 from . import sale_order_enrollment
 from . import sale_order_loyalty_summary
 from . import sale_order_line
+from . import sale_order_line_bracket
+from . import sale_order_bracket
 from . import sale_order_line_invoice
 from . import account_move
 from . import account_move_cashback
@@ -75,3 +80,8 @@ from . import loyalty_b2b_reward_portal
 from . import loyalty_b2b_transaction_reservation
 from . import loyalty_b2b_card_reservation
 from . import sale_order_line_reward
+from . import loyalty_b2b_document
+from . import loyalty_b2b_program_document
+from . import loyalty_b2b_card_document
+from . import loyalty_b2b_tier_document
+from . import loyalty_b2b_reward_document

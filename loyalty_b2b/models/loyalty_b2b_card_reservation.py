@@ -92,3 +92,23 @@ class LoyaltyB2bCard(models.Model):
         )
         is_ready = (operator == "=") == value
         return [("id", "in" if is_ready else "not in", ready)]
+
+    reward_request_count = fields.Integer(compute="_compute_reward_request_count")
+
+    def _compute_reward_request_count(self):
+        counts = dict(
+            self.env["loyalty.b2b.reward.request"]._read_group(
+                [("card_id", "in", self.ids)], ["card_id"], ["__count"]
+            )
+        )
+        for card in self:
+            card.reward_request_count = counts.get(card, 0)
+
+    def action_view_reward_requests(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "loyalty_b2b.loyalty_b2b_reward_request_action"
+        )
+        action["domain"] = [("card_id", "=", self.id)]
+        action["context"] = {"default_card_id": self.id}
+        return action

@@ -100,14 +100,17 @@ class LoyaltyB2bCard(models.Model):
             ]
         )
 
-    def _get_benefit_rank(self):
+    def _get_benefit_rank(self, order=None):
         """Sort key of the card whose discount an order's lines get, highest
-        first: its discount, then its cashback percentage (a customer without
+        first: its discount (on ``order`` when given: a discount by order size
+        depends on it), then its cashback percentage (a customer without
         discount card), then its program's sequence. A cashback card never
         takes the place of a discount card: it gives no discount."""
         self.ensure_one()
         return (
-            self.discount_percent,
+            self._get_order_discount_percent(order)
+            if order is not None
+            else self.discount_percent,
             self.cashback_percent,
             -self.program_id.sequence,
             -self.program_id.id,

@@ -60,7 +60,11 @@ class SaleOrder(models.Model):
     b2b_program_type = fields.Selection(related="b2b_card_id.program_type")
     b2b_tier_id = fields.Many2one(related="b2b_card_id.tier_id", string="Card Tier")
     b2b_discount_percent = fields.Float(
-        related="b2b_card_id.discount_percent", string="Card Discount (%)"
+        string="Card Discount (%)",
+        digits="Discount",
+        compute="_compute_b2b_discount_percent",
+        help="Discount of the discount card on this order: for a discount by "
+        "order size, the bracket the order reaches.",
     )
     b2b_card_currency_id = fields.Many2one(
         related="b2b_card_id.currency_id", string="Card Currency"
@@ -105,7 +109,7 @@ class SaleOrder(models.Model):
                 continue
             order.b2b_card_id = max(
                 order.b2b_card_ids._origin,
-                key=lambda card: card._get_benefit_rank(),
+                key=lambda card, order=order: card._get_benefit_rank(order),
                 default=order.b2b_card_ids._origin.browse(),
             )
 
@@ -116,6 +120,23 @@ class SaleOrder(models.Model):
             applied = order.b2b_card_ids._origin
             order.b2b_available_card_ids = valid_cards[order] | applied
             order.b2b_removed_card_ids = valid_cards[order] - applied
+
+    @api.depends(
+        "b2b_card_id.discount_percent",
+        "b2b_card_id.program_id.discount_basis",
+        "b2b_card_id.program_id.order_bracket_ids.min_amount",
+        "b2b_card_id.program_id.order_bracket_ids.discount_percent",
+        "order_line.price_unit",
+        "order_line.product_uom_qty",
+        "order_line.product_id",
+        "currency_rate",
+    )
+    def _compute_b2b_discount_percent(self):
+        for order in self:
+            card = order.b2b_card_id._origin
+            order.b2b_discount_percent = (
+                card._get_order_discount_percent(order) if card else 0.0
+            )
 
     @api.depends(
         "order_line.price_subtotal",
@@ -318,7 +339,7 @@ class SaleOrder(models.Model):
         cards = main | self.b2b_card_ids._origin.filtered(
             lambda card: card.program_id.combine_discounts
         )
-        return cards.filtered("discount_percent")
+        return cards.filtered(lambda card: card._get_order_discount_percent(self))
 
     def _b2b_get_valid_cards(self):
         """``{order: cards}``: the active cards of each order's customer company,

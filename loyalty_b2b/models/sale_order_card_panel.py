@@ -53,7 +53,7 @@ class SaleOrder(models.Model):
                 "applied": True,
                 "lines": self._b2b_get_card_effect_lines(card),
             }
-            for card in applied.sorted(lambda card: -card._get_benefit_rank()[0])
+            for card in applied.sorted(lambda card: -card._get_benefit_rank(self)[0])
         ]
         if self.state in QUOTATION_STATES:
             effects += [
@@ -89,7 +89,7 @@ class SaleOrder(models.Model):
                     "%(percent)s %% not applied: the discount of %(card)s applies "
                     "(the programs do not combine).",
                     percent=card.program_id._format_percent_number(
-                        card.discount_percent
+                        card._get_order_discount_percent(self)
                     ),
                     card=self.b2b_card_id.name,
                 )
@@ -98,7 +98,9 @@ class SaleOrder(models.Model):
         return [
             self.env._(
                 "%(percent)s %% discount on %(count)s line(s).",
-                percent=card.program_id._format_percent_number(card.discount_percent),
+                percent=card.program_id._format_percent_number(
+                    card._get_order_discount_percent(self)
+                ),
                 count=len(lines),
             )
         ]

@@ -65,6 +65,16 @@ class SaleOrderLine(models.Model):
         "display_type",
         "is_downpayment",
         "b2b_reward_kind",
+        # A discount by order size follows the amount of the whole order,
+        # before the card's discount (never price_subtotal: it would loop).
+        "order_id.order_line.price_unit",
+        "order_id.order_line.product_uom_qty",
+        "order_id.order_line.product_id",
+        "order_id.order_line.pricelist_item_id",
+        "order_id.currency_rate",
+        "order_id.b2b_card_ids.program_id.discount_basis",
+        "order_id.b2b_card_ids.program_id.order_bracket_ids.min_amount",
+        "order_id.b2b_card_ids.program_id.order_bracket_ids.discount_percent",
     )
     def _compute_b2b_discount(self):
         frozen = self.filtered(lambda line: line._b2b_is_frozen())
@@ -73,11 +83,16 @@ class SaleOrderLine(models.Model):
         lines = self - frozen
         eligible = lines._b2b_get_discount_cards_lines()
         precision = self.env["decimal.precision"].precision_get("Discount")
+        # The percentage of each card on each order, once per order.
+        percents = {}
         for line in lines:
             remaining = 100.0
             for card, card_lines in eligible.items():
                 if line in card_lines:
-                    remaining *= (100.0 - card.discount_percent) / 100.0
+                    key = (line.order_id, card)
+                    if key not in percents:
+                        percents[key] = card._get_order_discount_percent(line.order_id)
+                    remaining *= (100.0 - percents[key]) / 100.0
             line.b2b_discount = float_round(
                 100.0 - remaining, precision_digits=precision
             )

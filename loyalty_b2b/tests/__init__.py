@@ -56,5 +56,9 @@ from . import test_signup_poster
 from . import test_signup
 from . import test_signup_approval
 from . import test_signup_tour
+from . import test_reward_request
+from . import test_sale_order_brackets
+from . import test_reward_concurrency
+from . import test_program_documents
 from . import test_reward_portal
 from . import test_reward_tour
