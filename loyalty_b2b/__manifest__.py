@@ -77,6 +77,7 @@
         "wizards/loyalty_b2b_reward_reject_wizard_views.xml",
         "views/loyalty_b2b_reward_views.xml",
         "views/loyalty_b2b_card_reward_views.xml",
+        "views/loyalty_b2b_reward_fulfilment_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

@@ -85,3 +85,6 @@ from . import loyalty_b2b_program_document
 from . import loyalty_b2b_card_document
 from . import loyalty_b2b_tier_document
 from . import loyalty_b2b_reward_document
+from . import loyalty_b2b_reward_request_fulfilment
+from . import sale_order_fulfilment
+from . import sale_order_line_fulfilment

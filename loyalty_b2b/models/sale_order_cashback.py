@@ -72,7 +72,7 @@ class SaleOrder(models.Model):
             raise UserError(
                 self._b2b_cashback_exceeded_message(card, amount, available, currency)
             )
-        self._b2b_get_redemption_lines(card).unlink()
+        self._b2b_get_replaceable_redemption_lines(card).unlink()
         self.env["sale.order.line"].create(
             {
                 "order_id": self.id,
@@ -98,6 +98,11 @@ class SaleOrder(models.Model):
                 and (not card or line.b2b_card_id == card)
             )
         )
+
+    def _b2b_get_replaceable_redemption_lines(self, card):
+        """Hook: the redemption lines of ``card`` that using cashback on this
+        quotation replaces (all of them by default)."""
+        return self._b2b_get_redemption_lines(card)
 
     def _b2b_get_cashback_cards(self):
         """The active cashback cards of this order, the most available first."""
@@ -192,7 +197,7 @@ class SaleOrder(models.Model):
             precision_rounding=self.currency_id.rounding,
             rounding_method="DOWN",
         )
-        redemption = self._b2b_get_redemption_lines(card)
+        redemption = self._b2b_get_replaceable_redemption_lines(card)
         order_total = self.amount_total - sum(redemption.mapped("price_total"))
         return available, order_total
 

@@ -82,12 +82,12 @@ class SaleOrder(models.Model):
         self.ensure_one()
         if self.state in QUOTATION_STATES:
             stamps = card.stamp_count + self._b2b_get_stamps_earned(card)
-            if self.order_line.filtered(
+            for line in self.order_line.filtered(
                 lambda line: (
                     line.b2b_reward_kind == "stamp_reward" and line.b2b_card_id == card
                 )
             ):
-                stamps -= card.stamps_required
+                stamps -= self._b2b_get_stamp_reward_cost(line)
             return stamps
         if self.state != "sale":
             return None

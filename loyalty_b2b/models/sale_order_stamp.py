@@ -84,25 +84,47 @@ class SaleOrder(models.Model):
             "sequence": sequence,
         }
 
+    def _b2b_get_stamp_reward_cost(self, line):
+        """Hook: stamps the stamp reward ``line`` of this order spends at
+        confirmation: its card's reward by default."""
+        return line.b2b_card_id.stamps_required
+
     def _b2b_check_stamps(self):
-        """The cards hold the stamps of the rewards of the orders ``self``."""
-        rewards = defaultdict(int)
+        """The cards hold the stamps of the rewards of the orders ``self``, not
+        counting the stamps held for approved reward requests (those of the
+        requests these orders deliver were released just before)."""
+        needed = defaultdict(int)
         for line in self.order_line:
             if line.b2b_reward_kind == "stamp_reward":
-                rewards[line.b2b_card_id] += 1
-        for card, count in rewards.items():
-            needed = count * card.stamps_required
-            if card.stamp_count < needed:
+                needed[line.b2b_card_id] += line.order_id._b2b_get_stamp_reward_cost(
+                    line
+                )
+        for card, count in needed.items():
+            if card.stamps_available >= count:
+                continue
+            if card.stamps_reserved:
                 raise UserError(
                     self.env._(
-                        "Card %(card)s has %(count)s stamps; the orders being "
+                        "Card %(card)s has %(count)s stamps, of which %(reserved)s "
+                        "are reserved for approved rewards; the orders being "
                         "confirmed need %(needed)s for their rewards. Remove a "
                         "reward line or confirm later.",
                         card=card.display_name,
                         count=card.stamp_count,
-                        needed=needed,
+                        reserved=card.stamps_reserved,
+                        needed=count,
                     )
                 )
+            raise UserError(
+                self.env._(
+                    "Card %(card)s has %(count)s stamps; the orders being "
+                    "confirmed need %(needed)s for their rewards. Remove a "
+                    "reward line or confirm later.",
+                    card=card.display_name,
+                    count=card.stamp_count,
+                    needed=count,
+                )
+            )
 
     def _b2b_record_stamps(self):
         """Ledger entries of the stamp cards of the orders just confirmed: one
@@ -140,7 +162,7 @@ class SaleOrder(models.Model):
                     "note": self.env._("Order %(order)s", order=self.name),
                 }
             )
-        for _line in self.order_line.filtered(
+        for line in self.order_line.filtered(
             lambda line: (
                 line.b2b_reward_kind == "stamp_reward" and line.b2b_card_id == card
             )
@@ -149,8 +171,9 @@ class SaleOrder(models.Model):
                 {
                     "card_id": card.id,
                     "kind": "stamp_reward",
-                    "stamps": -card.stamps_required,
+                    "stamps": -self._b2b_get_stamp_reward_cost(line),
                     "sale_order_id": self.id,
+                    "reward_request_id": line.b2b_reward_request_id.id,
                     "note": self.env._("Reward of order %(order)s", order=self.name),
                 }
             )

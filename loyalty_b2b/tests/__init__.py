@@ -60,5 +60,7 @@ from . import test_reward_request
 from . import test_sale_order_brackets
 from . import test_reward_concurrency
 from . import test_program_documents
+from . import test_reward_fulfilment
+from . import test_reward_voucher
 from . import test_reward_portal
 from . import test_reward_tour
