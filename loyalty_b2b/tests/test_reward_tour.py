@@ -3,7 +3,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 @tagged("post_install", "-at_install")
 class TestRewardTour(HttpCase):
-    def test_training_requested_on_the_portal_approved_in_sales(self):
+    def test_training_requested_on_the_portal_fulfilled_in_sales(self):
         salesperson = new_test_user(
             self.env,
             login="tour_reward_salesperson",
@@ -86,6 +86,15 @@ class TestRewardTour(HttpCase):
             "/odoo", "loyalty_b2b_reward_backend_tour", login=salesperson.login
         )
         self.assertEqual(reward_request.state, "approved")
-        # Five of the six stamps held for the training.
+        # Five of the six stamps held for the training, until the quotation
+        # delivering it is confirmed.
         self.assertEqual(card.stamps_reserved, 5)
         self.assertEqual(card.stamps_available, 1)
+        order = reward_request.sale_order_id
+        # To the contact given the reward, on the company's account.
+        self.assertEqual(order.partner_id, director)
+        self.assertEqual(order.partner_id.commercial_partner_id, customer)
+        self.assertEqual(order.state, "draft")
+        line = order.order_line.filtered(lambda line: line.product_id == training)
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.discount, 100.0)

@@ -45,8 +45,8 @@ registry.category("web_tour.tours").add("loyalty_b2b_reward_portal_tour", {
     ],
 });
 
-// The salesperson finds the request under Sales > Loyalty > Reward Requests
-// and approves it.
+// The salesperson finds the request under Sales > Loyalty > Reward Requests,
+// approves it and fulfils it with a quotation.
 registry.category("web_tour.tours").add("loyalty_b2b_reward_backend_tour", {
     url: "/odoo",
     steps: () => [
@@ -79,6 +79,20 @@ registry.category("web_tour.tours").add("loyalty_b2b_reward_backend_tour", {
         {
             content: "The request is approved",
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Approved)",
+        },
+        {
+            content: "Fulfil it",
+            trigger: ".o_form_view button[name=action_fulfil]",
+            run: "click",
+        },
+        {
+            content: "The quotation delivering it opens, for the company",
+            trigger:
+                ".o_form_view .o_field_widget[name=partner_id] input:value(Tour Reward Dealer)",
+        },
+        {
+            content: "with the training on it",
+            trigger: ".o_form_view .o_data_row:contains(Product training)",
         },
     ],
 });
