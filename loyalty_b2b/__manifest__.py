@@ -69,6 +69,7 @@
         "views/loyalty_b2b_wallet_portal_templates.xml",
         "views/loyalty_b2b_membership_portal_templates.xml",
         "views/loyalty_b2b_document_portal_templates.xml",
+        "views/loyalty_b2b_reward_portal_templates.xml",
         "views/loyalty_b2b_invitation_templates.xml",
         "report/loyalty_b2b_signup_poster_templates.xml",
         "views/loyalty_b2b_application_views.xml",

@@ -4,3 +4,4 @@ from . import portal_documents
 from . import passkit
 from . import invitation
 from . import signup
+from . import portal_rewards

@@ -76,6 +76,7 @@ from . import loyalty_b2b_program_signup
 from . import loyalty_b2b_reward
 from . import loyalty_b2b_reward_request
 from . import loyalty_b2b_program_reward
+from . import loyalty_b2b_reward_portal
 from . import loyalty_b2b_transaction_reservation
 from . import loyalty_b2b_card_reservation
 from . import sale_order_line_reward

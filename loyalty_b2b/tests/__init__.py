@@ -63,3 +63,5 @@ from . import test_program_documents
 from . import test_reward_fulfilment
 from . import test_reward_voucher
 from . import test_reward_documents
+from . import test_reward_portal
+from . import test_reward_tour
