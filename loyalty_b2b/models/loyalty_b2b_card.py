@@ -237,7 +237,9 @@ class LoyaltyB2bCard(models.Model):
             )
         self.flush_model(["program_id"])
         self.env["loyalty.b2b.program"].flush_model(["program_type", "stamps_required"])
-        self.env["loyalty.b2b.transaction"].flush_model(["card_id", "stamps"])
+        self.env["loyalty.b2b.transaction"].flush_model(
+            ["card_id", *self._get_ready_stamps_columns()]
+        )
         ready = SQL(
             """(SELECT card.id
                   FROM loyalty_b2b_card card
@@ -245,10 +247,19 @@ class LoyaltyB2bCard(models.Model):
              LEFT JOIN loyalty_b2b_transaction entry ON entry.card_id = card.id
                  WHERE program.program_type = 'stamp'
               GROUP BY card.id, program.stamps_required
-                HAVING COALESCE(SUM(entry.stamps), 0) >= program.stamps_required)"""
+                HAVING COALESCE(SUM(%s), 0) >= program.stamps_required)""",
+            self._get_ready_stamps_sql(),
         )
         is_ready = (operator == "=") == value
         return [("id", "in" if is_ready else "not in", ready)]
+
+    def _get_ready_stamps_columns(self):
+        """Hook: the ledger columns of the stamps a reward may take."""
+        return ["stamps"]
+
+    def _get_ready_stamps_sql(self):
+        """Hook: the stamps of a ledger row (alias ``entry``) a reward may take."""
+        return SQL("entry.stamps")
 
     def _check_no_other_active_card(self, pairs):
         """Refuse a second active card of a program for a company, before writing

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 
@@ -9,6 +8,7 @@ class LoyaltyB2bCard(models.Model):
     _inherit = "loyalty.b2b.card"
 
     reward_request_ids = fields.One2many("loyalty.b2b.reward.request", "card_id")
+    reward_request_count = fields.Integer(compute="_compute_reward_request_count")
     # Computed with the balances (one query for all four sums).
     cashback_reserved = fields.Monetary(
         compute="_compute_ledger_totals",
@@ -84,31 +84,14 @@ class LoyaltyB2bCard(models.Model):
                 and card.stamps_available >= card.stamps_required
             )
 
-    def _search_is_stamp_reward_ready(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(
-                self.env._("Search stamp cards whose reward is ready or not ready.")
-            )
-        self.flush_model(["program_id"])
-        self.env["loyalty.b2b.program"].flush_model(["program_type", "stamps_required"])
-        self.env["loyalty.b2b.transaction"].flush_model(
-            ["card_id", "stamps", "reserved_stamps"]
-        )
-        ready = SQL(
-            """(SELECT card.id
-                  FROM loyalty_b2b_card card
-                  JOIN loyalty_b2b_program program ON program.id = card.program_id
-             LEFT JOIN loyalty_b2b_transaction entry ON entry.card_id = card.id
-                 WHERE program.program_type = 'stamp'
-              GROUP BY card.id, program.stamps_required
-                HAVING COALESCE(
-                           SUM(entry.stamps - COALESCE(entry.reserved_stamps, 0)), 0
-                       ) >= program.stamps_required)"""
-        )
-        is_ready = (operator == "=") == value
-        return [("id", "in" if is_ready else "not in", ready)]
+    def _get_ready_stamps_columns(self):
+        return [*super()._get_ready_stamps_columns(), "reserved_stamps"]
 
-    reward_request_count = fields.Integer(compute="_compute_reward_request_count")
+    def _get_ready_stamps_sql(self):
+        # Stamps held for approved reward requests are not free.
+        return SQL(
+            "%s - COALESCE(entry.reserved_stamps, 0)", super()._get_ready_stamps_sql()
+        )
 
     def _compute_reward_request_count(self):
         counts = dict(

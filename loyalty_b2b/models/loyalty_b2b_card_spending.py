@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
+
+from .row_locks import serialize_on
 
 
 class LoyaltyB2bCard(models.Model):
@@ -117,23 +118,9 @@ class LoyaltyB2bCard(models.Model):
         )
 
     def _lock_for_spending(self):
-        """Serialize the transactions that spend these cards' stamps or cashback.
-
-        Odoo runs at REPEATABLE READ: two transactions that each check a balance
-        summed from ledger rows, then insert their own, never conflict and can
-        overdraw it together (write skew). Updating the card rows, not merely
-        locking them, makes the second transaction wait for the first and then
-        fail with a serialization error; Odoo retries the request on a fresh
-        snapshot, which sees what the first one spent.
-        """
-        if self.ids:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE %s SET write_date = write_date WHERE id IN %s",
-                    SQL.identifier(self._table),
-                    tuple(sorted(self.ids)),
-                )
-            )
+        """Serialize the transactions that spend these cards' stamps or
+        cashback: a balance is summed from ledger rows (see serialize_on)."""
+        serialize_on(self)
 
     @api.model
     def _lock_enrolment(self, partners):
@@ -142,10 +129,4 @@ class LoyaltyB2bCard(models.Model):
         then fails with a serialization error that Odoo retries on a fresh
         snapshot, which sees the card the first one issued (instead of a
         duplicate-key error on the card's unique index)."""
-        if partners:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE res_partner SET write_date = write_date WHERE id IN %s",
-                    tuple(sorted(partners.ids)),
-                )
-            )
+        serialize_on(partners)

@@ -2,9 +2,10 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, format_amount
+from odoo.tools import format_amount
 
 from .number_checks import check_finite_values
+from .row_locks import serialize_on
 
 # Programs whose cards pay for catalogue rewards, and in what.
 REWARD_PROGRAM_TYPES = ("cashback", "stamp")
@@ -351,16 +352,9 @@ class LoyaltyB2bReward(models.Model):
         return format_amount(self.env, self.cost_amount, self.currency_id)
 
     def _lock_stock(self):
-        """Serialize the transactions taking units of these rewards' stock (see
-        loyalty.b2b.card._lock_for_spending: the same technique for seats)."""
-        if self.ids:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE %s SET write_date = write_date WHERE id IN %s",
-                    SQL.identifier(self._table),
-                    tuple(sorted(self.ids)),
-                )
-            )
+        """Serialize the transactions taking units of these rewards' stock:
+        what is left is counted from requests (see serialize_on)."""
+        serialize_on(self)
 
     def action_view_requests(self):
         self.ensure_one()
