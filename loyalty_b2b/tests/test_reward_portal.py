@@ -172,6 +172,13 @@ class TestRewardPortal(RewardPortalCommon):
             "//*[hasclass('o_b2b_reward_stock')]"
         )
         self.assertEqual(self._text(box[0]), "3 seats left")
+        # Out of stock says so once, without a "0 left" badge.
+        self.assertFalse(
+            page.xpath(
+                f"//div[@data-reward-id='{self.reward_sold_out.id}']"
+                "//*[hasclass('o_b2b_reward_stock')]"
+            )
+        )
         box = page.xpath(f"//div[@data-reward-id='{self.reward_training.id}']")[0]
         self.assertEqual(
             self._text(box.xpath(".//*[hasclass('o_b2b_reward_cost')]")[0]),
