@@ -115,12 +115,16 @@ class LoyaltyB2bCustomerPortal(CustomerPortal):
             level = card_sudo._get_partner_access_level(signed_partner) or "card"
         return card_sudo, level
 
+    def _b2b_get_ledger_domain(self, card_sudo):
+        """Hook: the ledger entries the card's page lists."""
+        return [("card_id", "=", card_sudo.id)]
+
     def _b2b_get_ledger_values(self, card_sudo, page, url_args):
         """The card's ledger, one page of it, with links to the documents the
         user may open on the portal: a fixed number of queries per page."""
         # sudo: the card's ownership was checked, the ledger is its own.
         Ledger = request.env["loyalty.b2b.transaction"].sudo()
-        domain = [("card_id", "=", card_sudo.id)]
+        domain = self._b2b_get_ledger_domain(card_sudo)
         pager = portal_pager(
             url=card_sudo.access_url,
             url_args=url_args,

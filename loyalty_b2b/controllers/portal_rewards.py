@@ -4,6 +4,7 @@ from odoo import http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
+from ..models.loyalty_b2b_transaction_reservation import RESERVATION_KINDS
 from .portal import LoyaltyB2bCustomerPortal
 
 # Session key of the notice the card page shows once after a request/cancel.
@@ -19,6 +20,13 @@ class LoyaltyB2bRewardPortal(LoyaltyB2bCustomerPortal):
     _b2b_reward_requests_shown = 50
 
     # Card page -----------------------------------------------------------------
+
+    def _b2b_get_ledger_domain(self, card_sudo):
+        # Reservations move no balance: the requests list shows them instead.
+        return [
+            *super()._b2b_get_ledger_domain(card_sudo),
+            ("kind", "not in", RESERVATION_KINDS),
+        ]
 
     def _b2b_prepare_card_page_values(self, card_sudo, level, page, url_args):
         values = super()._b2b_prepare_card_page_values(card_sudo, level, page, url_args)

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .loyalty_b2b_transaction_reservation import RESERVATION_KINDS
+
 
 class LoyaltyB2bCard(models.Model):
     """What a card holds for approved reward requests, and what it has free."""
@@ -110,3 +112,10 @@ class LoyaltyB2bCard(models.Model):
         action["domain"] = [("card_id", "=", self.id)]
         action["context"] = {"default_card_id": self.id}
         return action
+
+    def _get_statement_entries_domain(self, date_from, date_to):
+        # Reservations move no balance: the statement lists what did.
+        return [
+            *super()._get_statement_entries_domain(date_from, date_to),
+            ("kind", "not in", RESERVATION_KINDS),
+        ]

@@ -78,12 +78,7 @@ class LoyaltyB2bCard(models.Model):
             aggregates=[f"{column}:sum"],
         )
         entries = ledger.search(
-            [
-                ("card_id", "=", self.id),
-                ("date", ">=", date_from),
-                ("date", "<=", date_to),
-            ],
-            order="date, id",
+            self._get_statement_entries_domain(date_from, date_to), order="date, id"
         )
         round_ = self.currency_id.round if unit == "money" else int
         opening = round_(opening or 0)
@@ -100,6 +95,15 @@ class LoyaltyB2bCard(models.Model):
         if unit == "money":
             data["expiry"] = self._get_statement_expiry()
         return data
+
+    def _get_statement_entries_domain(self, date_from, date_to):
+        """Hook: the ledger entries listed on the card's statement."""
+        self.ensure_one()
+        return [
+            ("card_id", "=", self.id),
+            ("date", ">=", date_from),
+            ("date", "<=", date_to),
+        ]
 
     def _get_statement_expiry(self):
         """What of the cashback expires next, from today (see

@@ -72,6 +72,11 @@ class TestInformationRewardDocuments(PortalCardsCommon):
         self._get(self.url, 404)
         self.request.action_approve()
         self._get(self.url, 404)
+        # The reservation moves no balance: the card's ledger does not list it.
+        self.authenticate("b2b_director", "b2b_director")
+        page = self._text(self._page(f"/my/loyalty/{self.card_stamp.id}"))
+        self.assertIn("Stamp", page)
+        self.assertNotIn("Reward reserved", page)
 
     def test_opens_to_the_contact_given_the_reward(self):
         self._fulfil()

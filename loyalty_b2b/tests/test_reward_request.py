@@ -182,6 +182,15 @@ class TestRewardRequest(RewardCommon):
         self.assertFalse(card.is_stamp_reward_ready)
         self.assertNotIn(card, self.Card.search([("is_stamp_reward_ready", "=", True)]))
 
+    def test_statement_lists_no_reservation(self):
+        """Reservations move no balance: the statement lists what did."""
+        request = self._request(self.training, self.stamp_card)
+        request.action_approve()
+        request.action_cancel()
+        data = self.stamp_card._get_statement_data("2000-01-01", "2099-12-31")
+        self.assertEqual([line["entry"].kind for line in data["lines"]], ["adjust"])
+        self.assertEqual((data["total_in"], data["closing_balance"]), (7, 7))
+
     def test_reject_and_cancel_release(self):
         first = self._request(self.training, self.stamp_card)
         first.action_approve()
