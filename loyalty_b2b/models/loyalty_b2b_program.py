@@ -423,6 +423,7 @@ class LoyaltyB2bProgram(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_finite_values(self, vals_list)
+        self._check_line_numbers(vals_list)
         programs = super().create(vals_list)
         if any(program.enrolment == "automatic" for program in programs):
             self.env.registry.clear_cache()
@@ -430,6 +431,7 @@ class LoyaltyB2bProgram(models.Model):
 
     def write(self, vals):
         check_finite_values(self, [vals])
+        self._check_line_numbers([vals])
         self._check_company_frozen(vals)
         self._check_accounting_frozen(vals)
         # The cache of enrolling programs changes only when an enrolling
@@ -445,6 +447,24 @@ class LoyaltyB2bProgram(models.Model):
         if any(program.enrolment == "automatic" for program in self):
             self.env.registry.clear_cache()
         return super().unlink()
+
+    @api.model
+    def _check_line_numbers(self, vals_list):
+        """The numbers of the lines (tiers...) created or written with the
+        program, checked before anything reads them: precomputed fields build
+        the whole program, lines included, before the lines' own checks."""
+        for fname, field in self._fields.items():
+            if field.type != "one2many":
+                continue
+            lines = self.env[field.comodel_name]
+            for vals in vals_list:
+                for command in vals.get(fname) or ():
+                    if (
+                        isinstance(command, (list, tuple))
+                        and len(command) == 3
+                        and isinstance(command[2], dict)
+                    ):
+                        check_finite_values(lines, [command[2]])
 
     def _check_company_frozen(self, vals):
         """Refuse to move a program with cards to another company: the cards
