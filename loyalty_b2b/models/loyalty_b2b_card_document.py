@@ -17,11 +17,7 @@ class LoyaltyB2bCard(models.Model):
         documents = self.env["loyalty.b2b.document"]
         # Documents open to the members of tiers, not those of rewards (see
         # loyalty_b2b_card_reward_document.py).
-        if (
-            self.state != "active"
-            or not self.program_id.active
-            or not self._get_partner_access_level(partner)
-        ):
+        if not self._opens_portal_documents_to(partner):
             return documents
         # sudo: documents have no portal access rights; the domain keeps to
         # the card's own program, hence its company.
@@ -37,3 +33,13 @@ class LoyaltyB2bCard(models.Model):
             ]
         )
         return found.with_env(self.env)
+
+    def _opens_portal_documents_to(self, partner):
+        """Hook: does this card open documents to ``partner`` at all: an
+        active card of an active program, and a contact of its company."""
+        self.ensure_one()
+        return bool(
+            self.state == "active"
+            and self.program_id.active
+            and self._get_partner_access_level(partner)
+        )

@@ -347,9 +347,14 @@ class LoyaltyB2bReward(models.Model):
     def _get_cost_label(self):
         """The cost as the customer reads it: "120.00 €" or "5 stamps"."""
         self.ensure_one()
+        return self._format_cost(self.cost_amount, self.cost_stamps)
+
+    def _format_cost(self, amount, stamps):
+        """A cost of this reward's program: an amount of cashback or stamps."""
+        self.ensure_one()
         if self.program_type == "stamp":
-            return self.env._("%(count)s stamps", count=self.cost_stamps)
-        return format_amount(self.env, self.cost_amount, self.currency_id)
+            return self.env._("%(count)s stamps", count=stamps)
+        return format_amount(self.env, amount, self.currency_id)
 
     def _lock_stock(self):
         """Serialize the transactions taking units of these rewards' stock:

@@ -56,11 +56,7 @@ class LoyaltyB2bCard(models.Model):
         given to ``partner`` (fulfilled requests for it, or for nobody in
         particular: then every contact of the company)."""
         documents = super()._get_portal_documents(partner)
-        if (
-            self.state != "active"
-            or not self.program_id.active
-            or not self._get_partner_access_level(partner)
-        ):
+        if not self._opens_portal_documents_to(partner):
             return documents
         # sudo: the card's own requests and its program's documents.
         requests = (

@@ -384,11 +384,9 @@ class LoyaltyB2bRewardRequest(models.Model):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
     def _get_cost_label(self):
-        """The cost as the customer reads it: "120.00 €" or "5 stamps"."""
+        """The cost of the request (the catalogue's when it was made)."""
         self.ensure_one()
-        if self.program_type == "stamp":
-            return self.env._("%(count)s stamps", count=self.cost_stamps)
-        return format_amount(self.env, self.cost_amount, self.currency_id)
+        return self.reward_id._format_cost(self.cost_amount, self.cost_stamps)
 
     def _post_state_message(self, body):
         """A message the requesting contact follows (portal-visible)."""

@@ -171,23 +171,22 @@ class LoyaltyB2bRewardRequest(models.Model):
 
     def _prepare_redemption_line_vals(self, order, value, sequence):
         """A cashback redemption line of ``value`` (order currency) paying this
-        request on ``order``, as ``sale.order.b2b_apply_cashback`` builds it."""
+        request on ``order``: ``sale.order``'s redemption line, naming the
+        request."""
         self.ensure_one()
-        return {
-            "order_id": order.id,
-            "b2b_card_id": self.card_id.id,
-            "b2b_reward_request_id": self.id,
-            "product_id": self.program_id.cashback_redemption_product_id.id,
-            "name": order._b2b_customer_env()._(
-                "Cashback redemption (card %(card)s), reward %(request)s",
-                card=self.card_id.name,
-                request=self.name,
-            ),
-            "product_uom_qty": 1.0,
-            "price_unit": -value,
-            "b2b_reward_kind": "cashback",
-            "sequence": sequence,
-        }
+        vals = order._b2b_prepare_redemption_line_vals(self.card_id, value)
+        vals.update(
+            {
+                "b2b_reward_request_id": self.id,
+                "name": order._b2b_customer_env()._(
+                    "Cashback redemption (card %(card)s), reward %(request)s",
+                    card=self.card_id.name,
+                    request=self.name,
+                ),
+                "sequence": sequence,
+            }
+        )
+        return vals
 
     def _prepare_voucher_line_vals(self, order):
         """Hook: values of the line using this voucher on ``order``: a

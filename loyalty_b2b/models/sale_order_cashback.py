@@ -74,21 +74,27 @@ class SaleOrder(models.Model):
             )
         self._b2b_get_replaceable_redemption_lines(card).unlink()
         self.env["sale.order.line"].create(
-            {
-                "order_id": self.id,
-                "b2b_card_id": card.id,
-                "product_id": card.program_id.cashback_redemption_product_id.id,
-                # In the customer's language, as sale names product lines.
-                "name": self._b2b_customer_env()._(
-                    "Cashback redemption (card %(card)s)", card=card.name
-                ),
-                "product_uom_qty": 1.0,
-                "price_unit": -amount,
-                "b2b_reward_kind": "cashback",
-                "sequence": max(self.order_line.mapped("sequence"), default=10) + 1,
-            }
+            self._b2b_prepare_redemption_line_vals(card, amount)
         )
         return True
+
+    def _b2b_prepare_redemption_line_vals(self, card, amount):
+        """Values of the line spending ``amount`` (order currency) of the
+        cashback of ``card`` on this order, after its last line."""
+        self.ensure_one()
+        return {
+            "order_id": self.id,
+            "b2b_card_id": card.id,
+            "product_id": card.program_id.cashback_redemption_product_id.id,
+            # In the customer's language, as sale names product lines.
+            "name": self._b2b_customer_env()._(
+                "Cashback redemption (card %(card)s)", card=card.name
+            ),
+            "product_uom_qty": 1.0,
+            "price_unit": -amount,
+            "b2b_reward_kind": "cashback",
+            "sequence": max(self.order_line.mapped("sequence"), default=10) + 1,
+        }
 
     def _b2b_get_redemption_lines(self, card=None):
         """The cashback redemption lines of this order (of ``card`` only)."""

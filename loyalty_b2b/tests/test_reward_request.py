@@ -215,6 +215,22 @@ class TestRewardRequest(RewardCommon):
         third.action_cancel()
         self.assertFalse(third.transaction_ids)
 
+    def test_reject_wizard(self):
+        request = self._request(self.seminar, self.cashback_card)
+        request.action_approve()
+        action = request.action_open_reject_wizard()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_context(**action["context"])
+            .create({"reason": "The seminar is full."})
+        )
+        wizard.action_reject()
+        self.assertEqual(
+            (request.state, request.reject_reason), ("rejected", "The seminar is full.")
+        )
+        self.assertEqual(self._reserved(self.cashback_card), (0.0, 0))
+        self.assertEqual(request._get_cost_label(), self.seminar._get_cost_label())
+
     def test_card_cannot_pay(self):
         self._request(self.training, self.stamp_card).action_approve()
         with self.assertRaisesRegex(
