@@ -78,6 +78,9 @@
         "views/loyalty_b2b_reward_views.xml",
         "views/loyalty_b2b_card_reward_views.xml",
         "views/loyalty_b2b_reward_fulfilment_views.xml",
+        "data/loyalty_b2b_effect_data.xml",
+        "wizards/loyalty_b2b_effect_wizard_views.xml",
+        "views/loyalty_b2b_program_effect_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

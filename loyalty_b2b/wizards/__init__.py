@@ -6,3 +6,4 @@ from . import loyalty_b2b_invitation_wizard
 from . import loyalty_b2b_application_approve_wizard
 from . import loyalty_b2b_application_reject_wizard
 from . import loyalty_b2b_reward_reject_wizard
+from . import loyalty_b2b_effect_wizard
