@@ -142,10 +142,11 @@ class LoyaltyB2bProgram(models.Model):
 
     # Groups of companies -----------------------------------------------------
 
-    def _get_effect_member_cards(self, date_to):
-        """Hook: the cards of the members of the program by ``date_to``."""
+    def _get_effect_member_cards(self):
+        """Hook: the cards that make their companies members of the program
+        (a pending card waits for its fee: not yet)."""
         self.ensure_one()
-        cards = (
+        return (
             self.env["loyalty.b2b.card"]
             .sudo()
             .search(
@@ -155,20 +156,16 @@ class LoyaltyB2bProgram(models.Model):
                 ]
             )
         )
-        join_dates = cards._get_effect_join_dates()
-        return cards.filtered(lambda card: join_dates[card.id] <= date_to)
 
     def _get_effect_members(self, date_to):
         """``{partner id: join date}`` of the members by ``date_to``: a
         company with several cards joined with its first."""
-        cards = self._get_effect_member_cards(date_to)
-        join_dates = cards._get_effect_join_dates()
+        cards = self._get_effect_member_cards()
         members = {}
-        for card in cards:
-            partner_id = card.partner_id.id
-            members[partner_id] = min(
-                join_dates[card.id], members.get(partner_id, join_dates[card.id])
-            )
+        for card_id, joined in cards._get_effect_join_dates().items():
+            partner_id = cards.browse(card_id).partner_id.id
+            if joined <= date_to:
+                members[partner_id] = min(joined, members.get(partner_id, joined))
         return members
 
     def _get_effect_customer_ids(self, date_start, date_end):
@@ -197,16 +194,14 @@ class LoyaltyB2bProgram(models.Model):
         between the two dates) without any card of the program, control
         group left out."""
         self.ensure_one()
-        holders = (
-            self.env["loyalty.b2b.card"]
+        excluded = {
+            partner.id
+            for model in ("loyalty.b2b.card", "loyalty.b2b.control.member")
+            for (partner,) in self.env[model]
             .sudo()
-            .search([("program_id", "=", self.id)])
-            .partner_id
-        )
-        control = self.sudo().control_member_ids.partner_id
-        return self._get_effect_customer_ids(date_start, date_end) - set(
-            (holders | control).ids
-        )
+            ._read_group([("program_id", "=", self.id)], ["partner_id"])
+        }
+        return self._get_effect_customer_ids(date_start, date_end) - excluded
 
     def _get_effect_pilot_start(self):
         """The pilot's start: the control group's draw, else the creation of
@@ -416,6 +411,23 @@ class LoyaltyB2bProgram(models.Model):
         )
         return parts
 
+    def _flush_effect_cost_sources(self):
+        """Write pending ORM changes the cost queries read."""
+        self.env["loyalty.b2b.card"]._flush_spend_sources()
+        self.env["account.move"].flush_model(["invoice_currency_rate"])
+        self.env["account.move.line"].flush_model(
+            [
+                "b2b_discount",
+                "b2b_card_id",
+                "discount",
+                "price_unit",
+                "quantity",
+                "sale_line_ids",
+            ]
+        )
+        self.env["sale.order.line"].flush_model(["order_id", "discount"])
+        self.env["sale.order"].flush_model(["b2b_card_id"])
+
     def _effect_invoice_line_sql(self, date_from, date_to):
         """Conditions on ``move`` of the customer documents of the period."""
         return SQL(
@@ -432,10 +444,7 @@ class LoyaltyB2bProgram(models.Model):
         card's share of the discount of lines whose order's discount card is
         of this program (discounts typed by hand on the invoice left out)."""
         self.ensure_one()
-        self.env["account.move.line"].flush_model(
-            ["b2b_discount", "discount", "balance", "price_unit", "quantity"]
-        )
-        self.env["sale.order"].flush_model(["b2b_card_id"])
+        self._flush_effect_cost_sources()
         self.env.cr.execute(
             SQL(
                 """SELECT SUM(CASE
@@ -499,9 +508,7 @@ class LoyaltyB2bProgram(models.Model):
         the period (the free product at its price). Rewards of a cashback
         program are paid with cashback already counted as earned."""
         self.ensure_one()
-        self.env["account.move.line"].flush_model(
-            ["b2b_card_id", "b2b_reward_kind", "discount", "price_unit", "quantity"]
-        )
+        self._flush_effect_cost_sources()
         self.env.cr.execute(
             SQL(
                 """SELECT SUM(line.price_unit * line.quantity * line.discount / 100

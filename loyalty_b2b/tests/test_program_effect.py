@@ -302,6 +302,33 @@ class TestProgramEffect(LoyaltyB2bSaleCommon):
         self.assertEqual(len(card.activity_ids), 1)
         self.assertNotEqual(card.activity_ids, activities)
 
+    def test_activity_falls_back_to_the_program_responsible(self):
+        # Pilot 2 (-40 %) has no salesperson: the program's responsible.
+        self.program.at_risk_drop_percent = 30.0
+        self.program.signup_user_id = self.salesperson
+        self.companies["pilot_1"].user_id = False
+        self.program.action_schedule_at_risk_activities()
+        self.assertEqual(self._card("pilot_2").activity_ids.user_id, self.salesperson)
+        self.assertEqual(self._card("pilot_1").activity_ids.user_id, self.salesperson)
+        # Nobody to follow them up: no activity.
+        self.program.signup_user_id = False
+        self.assertFalse(self._card("pilot_3")._get_at_risk_user())
+
+    def test_membership_joins_on_its_first_paid_day(self):
+        card = self._card("pilot_3")
+        self.assertEqual(card._get_effect_join_dates(), {card.id: date(2024, 7, 1)})
+        self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": card.partner_id.id,
+                "b2b_membership_card_id": card.id,
+                "b2b_is_membership_fee": True,
+                "b2b_membership_date_start": "2024-07-10",
+                "b2b_membership_date_end": "2025-07-09",
+            }
+        )
+        self.assertEqual(card._get_effect_join_dates(), {card.id: date(2024, 7, 10)})
+
     def test_wizard_shows_the_figures(self):
         wizard = self.env["loyalty.b2b.effect.wizard"].create(
             {
