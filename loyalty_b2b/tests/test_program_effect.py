@@ -3,7 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .test_sale_common import LoyaltyB2bSaleCommon
 
@@ -347,4 +347,12 @@ class TestProgramEffect(LoyaltyB2bSaleCommon):
         action = self.program.action_open_effect_wizard()
         self.assertEqual(action["res_model"], "loyalty.b2b.effect.wizard")
         self.assertEqual(action["context"]["default_program_id"], self.program.id)
-        self.assertEqual(fields.Date.today(), date(2025, 3, 1))
+        # The form the button opens: defaults to the last year up to today.
+        form = Form(
+            self.env["loyalty.b2b.effect.wizard"].with_context(action["context"])
+        )
+        self.assertEqual(form.date_to, fields.Date.today())
+        self.assertEqual(form.date_from, date(2024, 3, 1))
+        form.date_from, form.date_to = DATE_FROM, DATE_TO
+        self.assertAlmostEqual(form.did, 400.0)
+        self.assertEqual(form.incremental_basis, "did")
