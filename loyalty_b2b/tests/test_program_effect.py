@@ -349,7 +349,7 @@ class TestProgramEffect(LoyaltyB2bSaleCommon):
         self.assertEqual(action["context"]["default_program_id"], self.program.id)
         # The form the button opens: defaults to the last year up to today.
         form = Form(
-            self.env["loyalty.b2b.effect.wizard"].with_context(action["context"])
+            self.env["loyalty.b2b.effect.wizard"].with_context(**action["context"])
         )
         self.assertEqual(form.date_to, fields.Date.today())
         self.assertEqual(form.date_from, date(2024, 3, 1))
