@@ -82,6 +82,7 @@
         "report/loyalty_b2b_analysis_views.xml",
         "views/loyalty_b2b_tier_history_views.xml",
         "views/loyalty_b2b_analysis_menus.xml",
+        "views/loyalty_b2b_program_kpi_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",
