@@ -81,6 +81,11 @@
         "data/loyalty_b2b_effect_data.xml",
         "wizards/loyalty_b2b_effect_wizard_views.xml",
         "views/loyalty_b2b_program_effect_views.xml",
+        "security/loyalty_b2b_analysis_rules.xml",
+        "report/loyalty_b2b_analysis_views.xml",
+        "views/loyalty_b2b_tier_history_views.xml",
+        "views/loyalty_b2b_analysis_menus.xml",
+        "views/loyalty_b2b_program_kpi_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

@@ -90,3 +90,4 @@ from . import sale_order_fulfilment
 from . import sale_order_line_fulfilment
 from . import loyalty_b2b_program_effect
 from . import loyalty_b2b_card_at_risk
+from . import loyalty_b2b_program_kpi
