@@ -66,3 +66,4 @@ from . import test_reward_documents
 from . import test_reward_portal
 from . import test_reward_tour
 from . import test_program_effect
+from . import test_program_kpi
