@@ -398,117 +398,48 @@ class LoyaltyB2bProgram(models.Model):
     def _get_effect_cost(self, date_from, date_to):
         """Cost of the program in the period, in company currency: card
         discounts on invoices, cashback earned (net of its reversals), stamp
-        rewards given, minus membership fees invoiced."""
+        rewards given, minus membership fees invoiced. Discounts, cashback and
+        fees are the program analysis's (``loyalty.b2b.analysis``), so both
+        screens tell the same figures; the analysis counts whole months, from
+        the month of ``date_from`` to that of ``date_to``."""
         self.ensure_one()
+        [(discounts, cashback, fees)] = (
+            self.env["loyalty.b2b.analysis"]
+            .sudo()
+            ._read_group(
+                [
+                    ("program_id", "=", self.id),
+                    ("date", ">=", date_from.replace(day=1)),
+                    ("date", "<=", date_to),
+                ],
+                aggregates=[
+                    "discount_amount:sum",
+                    "cashback_earned:sum",
+                    "fee_amount:sum",
+                ],
+            )
+        )
         parts = {
-            "discounts": self._get_effect_discounts(date_from, date_to),
-            "cashback": self._get_effect_cashback(date_from, date_to),
+            "discounts": self.currency_id.round(discounts or 0.0),
+            "cashback": self.currency_id.round(cashback or 0.0),
             "rewards": self._get_effect_rewards(date_from, date_to),
-            "fees": self._get_effect_fees(date_from, date_to),
+            "fees": self.currency_id.round(fees or 0.0),
         }
         parts["cost"] = self.currency_id.round(
             parts["discounts"] + parts["cashback"] + parts["rewards"] - parts["fees"]
         )
         return parts
 
-    def _flush_effect_cost_sources(self):
-        """Write pending ORM changes the cost queries read."""
-        self.env["loyalty.b2b.card"]._flush_spend_sources()
-        self.env["account.move"].flush_model(["invoice_currency_rate"])
-        self.env["account.move.line"].flush_model(
-            [
-                "b2b_discount",
-                "b2b_card_id",
-                "discount",
-                "price_unit",
-                "quantity",
-                "sale_line_ids",
-            ]
-        )
-        self.env["sale.order.line"].flush_model(["order_id", "discount"])
-        self.env["sale.order"].flush_model(["b2b_card_id"])
-
-    def _effect_invoice_line_sql(self, date_from, date_to):
-        """Conditions on ``move`` of the customer documents of the period."""
-        return SQL(
-            "move.company_id IN %s AND move.state = 'posted' "
-            "AND move.move_type IN ('out_invoice', 'out_refund') "
-            "AND move.invoice_date BETWEEN %s AND %s",
-            self.company_id._b2b_get_document_companies_sql(),
-            date_from,
-            date_to,
-        )
-
-    def _get_effect_discounts(self, date_from, date_to):
-        """What the cards of the program took off the invoice lines: the
-        card's share of the discount of lines whose order's discount card is
-        of this program (discounts typed by hand on the invoice left out)."""
-        self.ensure_one()
-        self._flush_effect_cost_sources()
-        self.env.cr.execute(
-            SQL(
-                """SELECT SUM(CASE
-                           WHEN line.b2b_discount >= 100 THEN
-                                line.price_unit * line.quantity
-                                / COALESCE(NULLIF(move.invoice_currency_rate, 0), 1)
-                                * CASE WHEN move.move_type = 'out_refund'
-                                       THEN -1 ELSE 1 END
-                           ELSE -line.balance * line.b2b_discount
-                                / (100 - line.b2b_discount) END)
-                     FROM account_move_line line
-                     JOIN account_move move ON move.id = line.move_id
-                    WHERE %s
-                      AND line.b2b_discount > 0
-                      AND line.b2b_reward_kind IS NULL
-                      AND EXISTS (
-                          SELECT 1
-                            FROM sale_order_line_invoice_rel rel
-                            JOIN sale_order_line sale_line
-                                 ON sale_line.id = rel.order_line_id
-                            JOIN sale_order sale ON sale.id = sale_line.order_id
-                            JOIN loyalty_b2b_card card ON card.id = sale.b2b_card_id
-                           WHERE rel.invoice_line_id = line.id
-                             AND card.program_id = %s
-                             AND sale_line.discount = line.discount)""",
-                self._effect_invoice_line_sql(date_from, date_to),
-                self.id,
-            )
-        )
-        return self.currency_id.round(float(self.env.cr.fetchone()[0] or 0.0))
-
-    def _get_effect_cashback(self, date_from, date_to):
-        """Cashback earned on the program's cards in the period, net of the
-        entries cancelling it (invoice reset or unpaid, credit notes)."""
-        self.ensure_one()
-        [(amount,)] = (
-            self.env["loyalty.b2b.transaction"]
-            .sudo()
-            ._read_group(
-                [
-                    ("program_id", "=", self.id),
-                    ("date", ">=", date_from),
-                    ("date", "<=", date_to),
-                    "|",
-                    ("kind", "=", "earn"),
-                    "&",
-                    ("kind", "=", "reverse"),
-                    "|",
-                    "|",
-                    ("accrual_id", "!=", False),
-                    ("reversed_entry_id.kind", "=", "earn"),
-                    ("reversed_entry_id.accrual_id", "!=", False),
-                ],
-                aggregates=["amount:sum"],
-            )
-        )
-        return self.currency_id.round(amount or 0.0)
-
     def _get_effect_rewards(self, date_from, date_to):
         """Value of the stamp rewards the program's cards gave on invoices of
         the period (the free product at its price). Rewards of a cashback
         program are paid with cashback already counted as earned."""
         self.ensure_one()
-        self._flush_effect_cost_sources()
+        self.env["loyalty.b2b.card"]._flush_spend_sources()
+        self.env["account.move"].flush_model(["invoice_currency_rate"])
+        self.env["account.move.line"].flush_model(
+            ["b2b_card_id", "discount", "price_unit", "quantity"]
+        )
         self.env.cr.execute(
             SQL(
                 """SELECT SUM(line.price_unit * line.quantity * line.discount / 100
@@ -518,35 +449,19 @@ class LoyaltyB2bProgram(models.Model):
                      FROM account_move_line line
                      JOIN account_move move ON move.id = line.move_id
                      JOIN loyalty_b2b_card card ON card.id = line.b2b_card_id
-                    WHERE %s
+                    WHERE move.company_id IN %s
+                      AND move.state = 'posted'
+                      AND move.move_type IN ('out_invoice', 'out_refund')
+                      AND move.invoice_date BETWEEN %s AND %s
                       AND line.b2b_reward_kind = 'stamp_reward'
                       AND card.program_id = %s""",
-                self._effect_invoice_line_sql(date_from, date_to),
+                self.company_id._b2b_get_document_companies_sql(),
+                date_from,
+                date_to,
                 self.id,
             )
         )
         return self.currency_id.round(float(self.env.cr.fetchone()[0] or 0.0))
-
-    def _get_effect_fees(self, date_from, date_to):
-        """Membership fees of the program's cards invoiced in the period, net
-        of their credit notes (untaxed)."""
-        self.ensure_one()
-        [(amount,)] = (
-            self.env["account.move"]
-            .sudo()
-            ._read_group(
-                [
-                    ("b2b_membership_card_id.program_id", "=", self.id),
-                    ("b2b_is_membership_fee", "=", True),
-                    ("state", "=", "posted"),
-                    ("move_type", "in", ("out_invoice", "out_refund")),
-                    ("invoice_date", ">=", date_from),
-                    ("invoice_date", "<=", date_to),
-                ],
-                aggregates=["amount_untaxed_signed:sum"],
-            )
-        )
-        return self.currency_id.round(amount or 0.0)
 
     def _get_effect_figures(self, date_from, date_to, months=6):
         """Every measure of the program's effect, as a dict (see the readme,
