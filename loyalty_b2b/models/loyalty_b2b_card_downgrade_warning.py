@@ -22,9 +22,7 @@ class LoyaltyB2bCard(models.Model):
         """The first day of the warning about a hold that keeps a tier until
         ``kept_until``: ``DOWNGRADE_WARNING_MONTHS`` before the card would move
         down (the day after)."""
-        return kept_until + relativedelta(
-            days=1, months=-DOWNGRADE_WARNING_MONTHS
-        )
+        return kept_until + relativedelta(days=1, months=-DOWNGRADE_WARNING_MONTHS)
 
     @api.model
     def _get_downgrade_warning_cards(self, today):
@@ -98,9 +96,9 @@ class LoyaltyB2bCard(models.Model):
             return Notice
         cards = self.browse([card.id for card in risks])
         sent = cards._get_sent_notice_keys("downgrade_risk", set(risks.values()))
-        recipients_by_customer = self.env[
-            "res.partner"
-        ]._get_b2b_loyalty_mail_contacts(cards.partner_id, DECISION_MAKER_ROLES)
+        recipients_by_customer = self.env["res.partner"]._get_b2b_loyalty_mail_contacts(
+            cards.partner_id, DECISION_MAKER_ROLES
+        )
         langs = template._render_lang(cards.ids)
         notices = Notice
         for card, kept_until in risks.items():

@@ -109,9 +109,9 @@ class LoyaltyB2bCard(models.Model):
             "expiry_warning",
             {day for card_batches in batches.values() for day, _amount in card_batches},
         )
-        recipients_by_customer = self.env[
-            "res.partner"
-        ]._get_b2b_loyalty_mail_contacts(cards.partner_id, DECISION_MAKER_ROLES)
+        recipients_by_customer = self.env["res.partner"]._get_b2b_loyalty_mail_contacts(
+            cards.partner_id, DECISION_MAKER_ROLES
+        )
         notices = Notice
         for card, card_batches in batches.items():
             recipients = recipients_by_customer.get(card.partner_id)

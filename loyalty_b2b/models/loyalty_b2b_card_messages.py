@@ -84,12 +84,16 @@ class LoyaltyB2bCard(models.Model):
         """``{(card, key date)}`` of the messages of ``kind`` already sent for
         these cards on ``key_dates``: one search, to skip them before any
         rendering (the unique key still guards what runs concurrently)."""
-        notices = self.env["loyalty.b2b.card.notice"].sudo().search(
-            [
-                ("card_id", "in", self.ids),
-                ("kind", "=", kind),
-                ("key_date", "in", list(key_dates)),
-            ]
+        notices = (
+            self.env["loyalty.b2b.card.notice"]
+            .sudo()
+            .search(
+                [
+                    ("card_id", "in", self.ids),
+                    ("kind", "=", kind),
+                    ("key_date", "in", list(key_dates)),
+                ]
+            )
         )
         return {(notice.card_id, notice.key_date) for notice in notices}
 

@@ -43,12 +43,8 @@ class LoyaltyB2bCardNotice(models.Model):
     date = fields.Datetime(
         string="Sent On", required=True, readonly=True, default=fields.Datetime.now
     )
-    recipient_ids = fields.Many2many(
-        "res.partner", string="Recipients", readonly=True
-    )
-    message_id = fields.Many2one(
-        "mail.message", string="Message", readonly=True, ondelete="set null"
-    )
+    recipient_ids = fields.Many2many("res.partner", readonly=True)
+    message_id = fields.Many2one("mail.message", readonly=True, ondelete="set null")
     subject = fields.Char(related="message_id.subject")
 
     _sql_constraints = [

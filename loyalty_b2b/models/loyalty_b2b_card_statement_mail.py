@@ -58,7 +58,10 @@ class LoyaltyB2bCard(models.Model):
         moved_ids = []
         for batch in split_every(1000, candidates.ids, candidates.browse):
             domain = expression.OR(
-                [card._get_statement_entries_domain(date_from, date_to) for card in batch]
+                [
+                    card._get_statement_entries_domain(date_from, date_to)
+                    for card in batch
+                ]
             )
             moved_ids += [card.id for [card] in ledger._read_group(domain, ["card_id"])]
         return self.sudo().browse(sorted(moved_ids))
@@ -88,9 +91,9 @@ class LoyaltyB2bCard(models.Model):
         if not template or not self:
             return Notice
         sent = self._get_sent_notice_keys("statement", [date_from])
-        recipients_by_customer = self.env[
-            "res.partner"
-        ]._get_b2b_loyalty_mail_contacts(self.partner_id, ACCOUNTANT_ROLES)
+        recipients_by_customer = self.env["res.partner"]._get_b2b_loyalty_mail_contacts(
+            self.partner_id, ACCOUNTANT_ROLES
+        )
         notices = Notice
         for card in self:
             recipients = recipients_by_customer.get(card.partner_id)
@@ -121,9 +124,7 @@ class LoyaltyB2bCard(models.Model):
             "date_from": fields.Date.to_string(date_from),
             "date_to": fields.Date.to_string(date_to),
         }
-        report = (
-            self.env["ir.actions.report"].sudo().with_company(self.company_id)
-        )
+        report = self.env["ir.actions.report"].sudo().with_company(self.company_id)
         content, report_type = report._render_qweb_pdf(
             STATEMENT_REPORT_XMLID, self.ids, data=period
         )
@@ -134,12 +135,18 @@ class LoyaltyB2bCard(models.Model):
         )
         if report_type != "pdf":
             name = f"{name.removesuffix('.pdf')}.{report_type}"
-        return self.env["ir.attachment"].sudo().create(
-            {
-                "name": name,
-                "raw": content,
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/pdf" if report_type == "pdf" else "text/html",
-            }
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": name,
+                    "raw": content,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf"
+                    if report_type == "pdf"
+                    else "text/html",
+                }
+            )
         )

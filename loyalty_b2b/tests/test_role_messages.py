@@ -11,6 +11,8 @@ from .test_reward_request import RewardCommon
 from .test_tier_engine import TierCommon
 
 NBSP = "\N{NO-BREAK SPACE}"
+# The same space in a message's HTML body.
+NBSP_HTML = "&nbsp;"
 
 
 class RoleContactsMixin:
@@ -145,7 +147,9 @@ class TestMonthlyStatementMail(RoleContactsMixin, CashbackCommon):
             attachment.name, f"Statement {self.card.name} 2024-02-01 2024-02-29.html"
         )
         self.assertEqual(attachment.mimetype, "text/html")
-        self.assertEqual((attachment.res_model, attachment.res_id), (self.card._name, self.card.id))
+        self.assertEqual(
+            (attachment.res_model, attachment.res_id), (self.card._name, self.card.id)
+        )
         html = attachment.raw.decode()
         self.assertIn(self.card.name, html)
         self.assertIn("b2b_statement_line", html)
@@ -158,7 +162,9 @@ class TestMonthlyStatementMail(RoleContactsMixin, CashbackCommon):
         # Another company's accountant gets that company's statement only.
         globex_notice = self._notices(self.globex_card, "statement")
         self.assertEqual(globex_notice.recipient_ids, self.globex["accountant"])
-        self.assertEqual(globex_notice.message_id.partner_ids, self.globex["accountant"])
+        self.assertEqual(
+            globex_notice.message_id.partner_ids, self.globex["accountant"]
+        )
 
     def test_nobody_else_is_mailed(self):
         with freeze_time("2024-03-01"):
@@ -230,7 +236,7 @@ class TestMonthlyStatementMail(RoleContactsMixin, CashbackCommon):
             mute_logger("odoo.sql_db"),
             self.env.cr.savepoint(),
         ):
-            self.env["loyalty.b2b.card.notice"].create(
+            self.env["loyalty.b2b.card.notice"].sudo().create(
                 {"card_id": self.card.id, "kind": "statement", "key_date": "2024-02-01"}
             )
 
@@ -253,7 +259,9 @@ class TestMonthlyStatementMail(RoleContactsMixin, CashbackCommon):
             notices = self._run()
         self.card.invalidate_recordset(["notice_count"])
         self.assertEqual(self.card.notice_count, 1)
-        self.assertEqual(self.card.notice_ids, notices.filtered(lambda n: n.card_id == self.card))
+        self.assertEqual(
+            self.card.notice_ids, notices.filtered(lambda n: n.card_id == self.card)
+        )
         action = self.card.action_view_notices()
         self.assertEqual(action["res_model"], "loyalty.b2b.card.notice")
         self.assertEqual(
@@ -288,8 +296,9 @@ class TestStatementMailReservations(RoleContactsMixin, RewardCommon):
             self._request(self.training, self.stamp_card).action_approve()
         self.assertTrue(
             self.stamp_card.transaction_ids.filtered(
-                lambda entry: entry.kind == "reserve"
-                and entry.date == date(2024, 2, 10)
+                lambda entry: (
+                    entry.kind == "reserve" and entry.date == date(2024, 2, 10)
+                )
             )
         )
         with freeze_time("2024-03-01"):
@@ -381,7 +390,9 @@ class TestCashbackExpiryWarning(RoleContactsMixin, CashbackCommon):
             ],
         )
         message = notice.message_id
-        self.assertEqual((message.model, message.res_id), (self.card_a._name, self.card_a.id))
+        self.assertEqual(
+            (message.model, message.res_id), (self.card_a._name, self.card_a.id)
+        )
         self.assertEqual(message.partner_ids, self.acme["decision_maker"])
         self.assertEqual(
             message.subject,
@@ -389,13 +400,13 @@ class TestCashbackExpiryWarning(RoleContactsMixin, CashbackCommon):
             "expires on 01/16/2020",
         )
         # 40.00 of 2019-01-15 only: the 20.00 of June expires later.
-        self.assertIn(f"${NBSP}40.00", message.body)
+        self.assertIn(f"${NBSP_HTML}40.00", message.body)
         self.assertNotIn("60.00", message.body)
         self.assertIn("01/16/2020", message.body)
         self.assertIn("01/15/2020", message.body)
         globex_notice = self._notices(self.globex_card, "expiry_warning")
         self.assertEqual(globex_notice.recipient_ids, self.globex["decision_maker"])
-        self.assertIn(f"${NBSP}30.00", globex_notice.message_id.body)
+        self.assertIn(f"${NBSP_HTML}30.00", globex_notice.message_id.body)
         everybody_else = self.env["res.partner"].concat(
             *(
                 contacts[key]
@@ -419,7 +430,7 @@ class TestCashbackExpiryWarning(RoleContactsMixin, CashbackCommon):
             notices = self._run()
         self.assertEqual(notices.card_id, self.card_a)
         self.assertEqual(notices.key_date, date(2020, 6, 16))
-        self.assertIn(f"${NBSP}20.00", notices.message_id.body)
+        self.assertIn(f"${NBSP_HTML}20.00", notices.message_id.body)
         self.assertEqual(
             self._notices(self.card_a, "expiry_warning").mapped("key_date"),
             [date(2020, 1, 16), date(2020, 6, 16)],
@@ -487,12 +498,13 @@ class TestTierMessages(RoleContactsMixin, TierCommon):
         self.assertEqual((message.model, message.res_id), (card._name, card.id))
         self.assertEqual(message.partner_ids, self.acme["decision_maker"])
         self.assertEqual(
-            message.subject, f"{self.company.name}: keep your Gold tier after 04/09/2024"
+            message.subject,
+            f"{self.company.name}: keep your Gold tier after 04/09/2024",
         )
         # 10,000.00 - 6,000.00 = 4,000.00 keeps Gold; 6,000.00 reaches Silver.
         self.assertIn(
             "Gold is kept until 04/09/2024 by the 3-month tier hold; to keep it "
-            f"after that, spend ${NBSP}4,000.00 more. Otherwise the card moves to "
+            f"after that, spend ${NBSP_HTML}4,000.00 more. Otherwise the card moves to "
             "Silver: 3 % on 04/10/2024",
             message.body,
         )
@@ -537,7 +549,9 @@ class TestTierMessages(RoleContactsMixin, TierCommon):
         )
         # To the decision maker who receives loyalty mail only.
         self.assertEqual(mails.recipient_ids, self.acme["decision_maker"])
-        self.assertEqual(mails.subject, "Acme Wholesale is now Gold: 7 % on your orders")
+        self.assertEqual(
+            mails.subject, "Acme Wholesale is now Gold: 7 % on your orders"
+        )
         # 25,000.00 - 10,000.00 = 15,000.00 to Platinum.
         self.assertIn(
             f"Spend ${NBSP}15,000.00 more within the rolling 12 months to reach "
