@@ -29,6 +29,7 @@ class LoyaltyB2bCard(models.Model):
         "res.partner",
         string="Accountants Mailed",
         compute="_compute_b2b_mail_contacts",
+        groups="base.group_user",
         help="Active contacts of the customer with the role Accountant who "
         "receive loyalty mail: they get the monthly statements.",
     )
@@ -36,6 +37,7 @@ class LoyaltyB2bCard(models.Model):
         "res.partner",
         string="Decision Makers Mailed",
         compute="_compute_b2b_mail_contacts",
+        groups="base.group_user",
         help="Active contacts of the customer with the role Decision maker who "
         "receive loyalty mail: they get cashback expiry, downgrade risk and "
         "tier upgrade messages.",
