@@ -86,6 +86,10 @@
         "views/loyalty_b2b_tier_history_views.xml",
         "views/loyalty_b2b_analysis_menus.xml",
         "views/loyalty_b2b_program_kpi_views.xml",
+        "security/loyalty_b2b_card_notice_rules.xml",
+        "data/mail_template_role_data.xml",
+        "data/ir_cron_role_message_data.xml",
+        "views/loyalty_b2b_card_notice_views.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

@@ -91,3 +91,11 @@ from . import sale_order_line_fulfilment
 from . import loyalty_b2b_program_effect
 from . import loyalty_b2b_card_at_risk
 from . import loyalty_b2b_program_kpi
+from . import res_partner_loyalty_mail
+from . import loyalty_b2b_card_notice
+from . import loyalty_b2b_card_messages
+from . import loyalty_b2b_card_statement_mail
+from . import loyalty_b2b_card_expiry_warning
+from . import loyalty_b2b_program_hold
+from . import loyalty_b2b_card_downgrade_warning
+from . import loyalty_b2b_tier_history_notice

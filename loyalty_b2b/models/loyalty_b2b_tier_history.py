@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.tools import split_every
 from odoo.tools.misc import format_amount, format_date
 
+from .contact_roles import DECISION_MAKER_ROLES
+
 UPGRADE_TEMPLATE_XMLID = "loyalty_b2b.mail_template_b2b_tier_upgrade"
 NOTIFY_CRON_XMLID = "loyalty_b2b.ir_cron_b2b_tier_notifications"
 
@@ -64,15 +66,15 @@ class LoyaltyB2bTierHistory(models.Model):
         index=True,
         help="Shortly after the change (scheduled action 'B2B Loyalty: send "
         "tier change notices'), a note is logged on the card, upgrades are "
-        "mailed to the customer's loyalty contacts and downgrades give the "
+        "mailed to the customer's decision makers and downgrades give the "
         "salesperson an activity. A first tier only gets the note.",
     )
     mail_recipient_ids = fields.Many2many(
         "res.partner",
         string="Mail Recipients",
         compute="_compute_mail_recipient_ids",
-        help="Contacts of the customer who receive loyalty mail (in the "
-        "language given by the context key b2b_recipient_lang, when set).",
+        help="Decision makers of the customer who receive loyalty mail (in "
+        "the language given by the context key b2b_recipient_lang, when set).",
     )
 
     # What the customer's email says, in the language it is rendered in.
@@ -222,17 +224,18 @@ class LoyaltyB2bTierHistory(models.Model):
         )._schedule_downgrade_activities()
 
     def _get_mail_recipients(self):
-        """Contacts of the customers of ``self`` that receive loyalty mail, by
-        customer (commercial partner)."""
-        # Contacts of these customers only: no company domain needed.
-        partners = self.env["res.partner"].search(
-            [
-                ("commercial_partner_id", "in", self.partner_id.ids),
-                ("b2b_loyalty_mail", "=", True),
-                ("email", "!=", False),
-            ]
+        """Contacts of the customers of ``self`` that receive loyalty mail with
+        a role of ``_get_upgrade_mail_roles``, by customer (commercial
+        partner)."""
+        return self.env["res.partner"]._get_b2b_loyalty_mail_contacts(
+            self.partner_id, self._get_upgrade_mail_roles()
         )
-        return partners.grouped("commercial_partner_id")
+
+    @api.model
+    def _get_upgrade_mail_roles(self):
+        """Hook: the roles of the contacts who hear of an upgrade: the
+        decision makers, as of the customer's other loyalty news."""
+        return DECISION_MAKER_ROLES
 
     def _send_upgrade_mails(self):
         """Queue the upgrade email of every change in ``self``: one mail per

@@ -67,3 +67,4 @@ from . import test_reward_portal
 from . import test_reward_tour
 from . import test_program_effect
 from . import test_program_kpi
+from . import test_role_messages

@@ -173,8 +173,14 @@ class TestUpgradeMailTranslations(TranslatedTierCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Upgrades are mailed to the decision makers who receive loyalty mail.
         cls.contact.write(
-            {"email": "ann@acme.example", "b2b_loyalty_mail": True, "lang": "uk_UA"}
+            {
+                "email": "ann@acme.example",
+                "b2b_loyalty_mail": True,
+                "b2b_loyalty_role": "decision_maker",
+                "lang": "uk_UA",
+            }
         )
         cls.contact_ru = cls.env["res.partner"].create(
             {
@@ -182,6 +188,7 @@ class TestUpgradeMailTranslations(TranslatedTierCommon):
                 "parent_id": cls.customer.id,
                 "email": "boris@acme.example",
                 "b2b_loyalty_mail": True,
+                "b2b_loyalty_role": "decision_maker",
                 "lang": "ru_RU",
             }
         )

@@ -15,8 +15,14 @@ class TestTierNotifications(TierCommon):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fr_FR")
         Partner = cls.env["res.partner"]
+        # Upgrades are mailed to the decision makers who receive loyalty mail.
         cls.contact.write(
-            {"email": "ann@acme.example", "b2b_loyalty_mail": True, "lang": "en_US"}
+            {
+                "email": "ann@acme.example",
+                "b2b_loyalty_mail": True,
+                "b2b_loyalty_role": "decision_maker",
+                "lang": "en_US",
+            }
         )
         cls.contact_fr = Partner.create(
             {
@@ -24,6 +30,7 @@ class TestTierNotifications(TierCommon):
                 "parent_id": cls.customer.id,
                 "email": "bea@acme.example",
                 "b2b_loyalty_mail": True,
+                "b2b_loyalty_role": "decision_maker",
                 "lang": "fr_FR",
             }
         )
