@@ -105,7 +105,7 @@ class LoyaltyB2bCard(models.Model):
                 "Consider contacting them.",
                 customer=self.partner_id.name,
                 card=self.name,
-                drop=f"{self.at_risk_drop_percent:.0f}",
+                drop=round(self.at_risk_drop_percent),
             ),
         }
 
