@@ -78,6 +78,10 @@
         "views/loyalty_b2b_reward_views.xml",
         "views/loyalty_b2b_card_reward_views.xml",
         "views/loyalty_b2b_reward_fulfilment_views.xml",
+        "security/loyalty_b2b_analysis_rules.xml",
+        "report/loyalty_b2b_analysis_views.xml",
+        "views/loyalty_b2b_tier_history_views.xml",
+        "views/loyalty_b2b_analysis_menus.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

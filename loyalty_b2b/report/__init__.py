@@ -1,2 +1,3 @@
 from . import loyalty_b2b_liability_report
 from . import loyalty_b2b_statement_report
+from . import loyalty_b2b_analysis
