@@ -191,33 +191,7 @@ class TestDashboard(TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestDashboardTour(HttpCase):
-    def test_loyalty_dashboard_tour(self):
-        company = self.env.ref("base.main_company")
-        if not company.b2b_liability_account_id:
-            self.skipTest("The main company has no chart of accounts.")
-        new_test_user(
-            self.env,
-            login="tour_dashboard_manager",
-            groups="base.group_user,loyalty_b2b.group_loyalty_b2b_manager",
-        )
-        customer = self.env["res.partner"].create(
-            {"name": "Tour Dashboard Customer", "is_company": True}
-        )
-        program = self.env["loyalty.b2b.program"].create(
-            {
-                "name": "Tour Dashboard Volume",
-                "program_type": "accumulative",
-                "company_id": company.id,
-                "tier_ids": [
-                    Command.create(
-                        {"name": "Silver", "min_amount": 0, "discount_percent": 3}
-                    )
-                ],
-            }
-        )
-        self.env["loyalty.b2b.card"].create(
-            {"program_id": program.id, "partner_id": customer.id}
-        )
+    def _invoice(self, company, customer, amount):
         invoice = (
             self.env["account.move"]
             .with_company(company)
@@ -231,7 +205,7 @@ class TestDashboardTour(HttpCase):
                             {
                                 "name": "Tour goods",
                                 "quantity": 1,
-                                "price_unit": 1500.0,
+                                "price_unit": amount,
                                 "tax_ids": [Command.clear()],
                             }
                         )
@@ -240,8 +214,61 @@ class TestDashboardTour(HttpCase):
             )
         )
         invoice.action_post()
-        # This year: one active company, which spent 1,500.00 (no other card
-        # of the database spent this year: a fresh test database).
+        return invoice
+
+    def test_loyalty_dashboard_tour(self):
+        company = self.env.ref("base.main_company")
+        if not company.b2b_liability_account_id:
+            self.skipTest("The main company has no chart of accounts.")
+        new_test_user(
+            self.env,
+            login="tour_dashboard_manager",
+            groups="base.group_user,loyalty_b2b.group_loyalty_b2b_manager",
+        )
+        Partner = self.env["res.partner"]
+        volume_customer = Partner.create(
+            {"name": "Tour Dashboard Volume Customer", "is_company": True}
+        )
+        cashback_customer = Partner.create(
+            {"name": "Tour Dashboard Cashback Customer", "is_company": True}
+        )
+        Program = self.env["loyalty.b2b.program"]
+        volume = Program.create(
+            {
+                "name": "Tour Dashboard Volume",
+                "program_type": "accumulative",
+                "company_id": company.id,
+                "tier_ids": [
+                    Command.create(
+                        {"name": "Silver", "min_amount": 0, "discount_percent": 3}
+                    )
+                ],
+            }
+        )
+        cashback = Program.create(
+            {
+                "name": "Tour Dashboard Cashback",
+                "program_type": "cashback",
+                "company_id": company.id,
+                "tier_ids": [
+                    Command.create(
+                        {"name": "Base", "min_amount": 0, "cashback_percent": 2}
+                    )
+                ],
+            }
+        )
+        Card = self.env["loyalty.b2b.card"]
+        Card.create({"program_id": volume.id, "partner_id": volume_customer.id})
+        cashback_card = Card.create(
+            {"program_id": cashback.id, "partner_id": cashback_customer.id}
+        )
+        self._invoice(company, volume_customer, 1500.0)
+        self._invoice(company, cashback_customer, 1000.0)
+        # 2 % of 1,000.00 = 20.00 of cashback, owed to the cashback customer.
+        self.assertEqual(cashback_card.cashback_balance, 20.0)
+        # This year (no other card of a fresh test database spent): 2 active
+        # cards, spend 1,500.00 + 1,000.00 = 2,500.00, cashback earned 20.00;
+        # owed 20.00 per the ledger and per the liability account.
         self.start_tour(
             "/odoo/dashboards",
             "loyalty_b2b_dashboard_tour",

@@ -15,9 +15,10 @@ function getOpenDashboardModel() {
     return undefined;
 }
 
-async function waitForCellValue(sheetName, col, row, expected) {
+// Waits (less than a tour step's 10 s) for the pivots to load.
+async function checkCell(sheetName, col, row, expected) {
     let value;
-    for (let attempt = 0; attempt < 100; attempt++) {
+    for (let attempt = 0; attempt < 80; attempt++) {
         const model = getOpenDashboardModel();
         if (model) {
             const sheetId = model.getters.getSheetIdByName(sheetName);
@@ -31,8 +32,8 @@ async function waitForCellValue(sheetName, col, row, expected) {
     throw new Error(`${sheetName} cell (${col}, ${row}) is ${value}, not ${expected}`);
 }
 
-// A loyalty administrator opens the Loyalty dashboard; its headline figures
-// (the Data sheet's "Current" column) show this year's active member and spend.
+// A loyalty administrator opens the Loyalty dashboard, then the Cashback
+// Liability one. Headline figures are in column B of their Data sheet.
 registry.category("web_tour.tours").add("loyalty_b2b_dashboard_tour", {
     url: "/odoo/dashboards",
     steps: () => [
@@ -42,18 +43,42 @@ registry.category("web_tour.tours").add("loyalty_b2b_dashboard_tour", {
             run: "click",
         },
         {
-            content: "The Loyalty dashboard is drawn",
+            content: "The Loyalty dashboard is open",
             trigger: ".o_search_panel_category_value.active[data-name='Loyalty']",
         },
         {
-            content: "Active members: one company spent this year",
+            content: "Active members: the two cards that spent this year",
             trigger: ".o_spreadsheet_dashboard_action .o-spreadsheet",
-            run: () => waitForCellValue("Data", 1, 1, 1),
+            run: () => checkCell("Data", 1, 1, 2),
         },
         {
-            content: "Spend: its invoice of 1,500.00",
+            content: "Spend: 1,500.00 + 1,000.00",
             trigger: ".o_spreadsheet_dashboard_action .o-spreadsheet",
-            run: () => waitForCellValue("Data", 1, 2, 1500),
+            run: () => checkCell("Data", 1, 2, 2500),
+        },
+        {
+            content: "Cashback earned: 2 % of 1,000.00",
+            trigger: ".o_spreadsheet_dashboard_action .o-spreadsheet",
+            run: () => checkCell("Data", 1, 4, 20),
+        },
+        {
+            content: "Select the Cashback Liability dashboard",
+            trigger: ".o_search_panel_category_value[data-name='Cashback Liability']",
+            run: "click",
+        },
+        {
+            content: "The Cashback Liability dashboard is open",
+            trigger: ".o_search_panel_category_value.active[data-name='Cashback Liability']",
+        },
+        {
+            content: "Cashback owed per the card ledger: 20.00",
+            trigger: ".o_spreadsheet_dashboard_action .o-spreadsheet",
+            run: () => checkCell("Data", 1, 1, 20),
+        },
+        {
+            content: "The liability account agrees: no difference",
+            trigger: ".o_spreadsheet_dashboard_action .o-spreadsheet",
+            run: () => checkCell("Data", 1, 3, 0),
         },
     ],
 });
