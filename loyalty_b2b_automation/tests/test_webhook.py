@@ -6,6 +6,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
+from odoo.addons.loyalty_b2b.tests.test_reward_request import RewardCommon
 from odoo.addons.loyalty_b2b.tests.test_tier_engine import TierCommon
 
 
@@ -29,11 +30,11 @@ class _WebhookReceiver(BaseHTTPRequestHandler):
         return
 
 
-@tagged("post_install", "-at_install")
-class TestWebhook(TierCommon):
-    """The example rules post to a real HTTP server on 127.0.0.1. Odoo sends a
-    webhook synchronously, inside the transaction that made the change (a
-    "send and forget" POST), so no commit is needed to see it arrive."""
+class WebhookReceiverCommon:
+    """A real HTTP server on 127.0.0.1 receives what the example rules post.
+    Odoo sends a webhook synchronously, inside the transaction that made the
+    change (a "send and forget" POST with a short timeout), so no commit is
+    needed to see it arrive."""
 
     @classmethod
     def setUpClass(cls):
@@ -61,6 +62,9 @@ class TestWebhook(TierCommon):
         rule.active = True
         return rule
 
+
+@tagged("post_install", "-at_install")
+class TestWebhook(WebhookReceiverCommon, TierCommon):
     def test_example_rules_archived_webhooks(self):
         """One archived rule per event, each with one webhook action whose
         payload fields are plain (no group-restricted field may be sent)."""
@@ -149,5 +153,27 @@ class TestWebhook(TierCommon):
         self.assertEqual(payload["_id"], entry.id)
         self.assertEqual(payload["kind"], "stamp")
         self.assertEqual(payload["stamps"], 2)
+        self.assertEqual(payload["reserved_stamps"], 0)
         self.assertEqual(payload["card_number"], card.name)
         self.assertEqual(payload["partner_name"], "Acme Wholesale")
+
+
+@tagged("post_install", "-at_install")
+class TestRewardRequestWebhook(WebhookReceiverCommon, RewardCommon):
+    def test_reward_request_states_posted(self):
+        self._activate("automation_reward_request_webhook", "reward-request")
+        request = self._request(self.seminar, self.cashback_card)
+        request.action_approve()
+        self.assertEqual(
+            [(c["path"], c["payload"]["state"]) for c in self.receiver.calls],
+            [("/reward-request", "requested"), ("/reward-request", "approved")],
+        )
+        payload = self.receiver.calls[1]["payload"]
+        self.assertEqual(payload["_model"], "loyalty.b2b.reward.request")
+        self.assertEqual(payload["_id"], request.id)
+        self.assertEqual(payload["reward_id"], self.seminar.id)
+        self.assertEqual(payload["reward_name"], "Seminar seat")
+        self.assertEqual(payload["cost_amount"], 120.0)
+        self.assertEqual(payload["card_number"], self.cashback_card.name)
+        self.assertEqual(payload["partner_name"], "Acme Wholesale")
+        self.assertTrue(payload["approved_date"])
