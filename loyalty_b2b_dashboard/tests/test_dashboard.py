@@ -124,6 +124,13 @@ class TestDashboard(TransactionCase):
                 f"{m['fieldName']}:{m['aggregator']}" for m in pivot["measures"]
             ]
             model._read_group(pivot["domain"], groupby, aggregates)
+        for spec in data["lists"].values():
+            order = ", ".join(
+                f"{o['name']} {'asc' if o['asc'] else 'desc'}" for o in spec["orderBy"]
+            )
+            self.env[spec["model"]].with_user(user).search_read(
+                spec["domain"], spec["columns"], order=order, limit=10
+            )
 
     def test_dashboards_in_loyalty_group(self):
         self.assertEqual(self.group.name, "Loyalty")
