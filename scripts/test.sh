@@ -23,8 +23,8 @@ trap cleanup EXIT
 
 createdb "$db"
 echo "Installing loyalty_b2b (without demo data) into '$db'..."
-if ! odoo -d "$db" --addons-path="$repo" -i loyalty_b2b --without-demo=all \
-    --stop-after-init --log-level=info --logfile="$log"; then
+if ! odoo -d "$db" --addons-path="$repo" -i loyalty_b2b,loyalty_b2b_automation,loyalty_b2b_dashboard \
+    --without-demo=all --stop-after-init --log-level=info --logfile="$log"; then
     cat "$log"
     exit 1
 fi
@@ -35,4 +35,5 @@ fi
 
 cd "$repo"
 python3 -m pytest --odoo-database="$db" --odoo-addons-path="$repo" \
-    --odoo-http loyalty_b2b/tests "$@"
+    --odoo-http loyalty_b2b/tests loyalty_b2b_automation/tests \
+    loyalty_b2b_dashboard/tests "$@"
