@@ -3,7 +3,7 @@
     "name": "B2B Loyalty Cards",
     "summary": "Company loyalty cards for B2B sales: discount, accumulating "
     "discount, cashback and stamp programs",
-    "version": "18.0.1.5.0",
+    "version": "18.0.1.6.0",
     "category": "Sales/Sales",
     "website": "https://github.com/loyalty-b2b/loyalty_b2b",
     "author": "loyalty_b2b contributors",
