@@ -3,9 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from .cashback_expiry_rules import expired_earning_cutoff
 from .contact_roles import DECISION_MAKER_ROLES
-from .loyalty_b2b_transaction import LIVE_DOMAIN
 
 EXPIRY_WARNING_TEMPLATE_XMLID = "loyalty_b2b.mail_template_b2b_cashback_expiry_warning"
 # How many days ahead the decision makers hear of cashback that expires.
@@ -30,31 +28,13 @@ class LoyaltyB2bCard(models.Model):
         """Cards with cashback that the daily job expires by ``horizon``: those
         that earned before the cutoff of that day in an expiring program."""
         # sudo: the job reads every company's programs and ledger.
-        ledger = self.env["loyalty.b2b.transaction"].sudo()
-        programs = (
-            self.env["loyalty.b2b.program"]
+        cards = (
+            self.env["loyalty.b2b.transaction"]
             .sudo()
-            .search(ledger._get_expiring_program_domain())
+            ._get_cards_with_cashback_due(horizon)
         )
-        card_ids = set()
-        for program in programs:
-            # Only narrows the cards to look at; what is left and when it
-            # expires is the rule's (_get_expiry_batches).
-            cutoff = expired_earning_cutoff(horizon, program.cashback_validity_months)
-            card_ids.update(
-                card.id
-                for [card] in ledger._read_group(
-                    [
-                        ("program_id", "=", program.id),
-                        ("amount", ">", 0),
-                        ("date", "<", cutoff),
-                        *LIVE_DOMAIN,
-                    ],
-                    ["card_id"],
-                )
-            )
         return self.sudo().search(
-            [("id", "in", list(card_ids)), *self._get_expiry_warning_card_domain()],
+            [("id", "in", cards.ids), *self._get_expiry_warning_card_domain()],
             order="id",
         )
 

@@ -288,10 +288,10 @@ class LoyaltyB2bTransaction(models.Model):
         }
 
     @api.model
-    def _get_cashback_to_expire(self, today):
-        """``{card: amount}`` of earned cashback that the job expires on
-        ``today``: what is left of it (``_get_remaining_cashback_credits``)
-        and due on ``today`` or before."""
+    def _get_cards_with_cashback_due(self, date):
+        """Cards that earned, in an expiring program, cashback old enough to be
+        due by ``date``: only narrows the cards to look at; how much of it is
+        left and when it expires is the rule's (``remaining_credits``)."""
         programs = (
             self.env["loyalty.b2b.program"]
             .sudo()
@@ -301,9 +301,7 @@ class LoyaltyB2bTransaction(models.Model):
         ledger = self.sudo()
         card_ids = set()
         for program in programs:
-            # Only narrows the cards to look at to those that earned before the
-            # cutoff; how much of it is left and due is the rule's.
-            cutoff = expired_earning_cutoff(today, program.cashback_validity_months)
+            cutoff = expired_earning_cutoff(date, program.cashback_validity_months)
             card_ids.update(
                 card.id
                 for [card] in ledger._read_group(
@@ -316,7 +314,14 @@ class LoyaltyB2bTransaction(models.Model):
                     ["card_id"],
                 )
             )
-        cards = self.env["loyalty.b2b.card"].sudo().browse(sorted(card_ids))
+        return self.env["loyalty.b2b.card"].sudo().browse(sorted(card_ids))
+
+    @api.model
+    def _get_cashback_to_expire(self, today):
+        """``{card: amount}`` of earned cashback that the job expires on
+        ``today``: what is left of it (``_get_remaining_cashback_credits``)
+        and due on ``today`` or before."""
+        cards = self._get_cards_with_cashback_due(today)
         to_expire = {}
         for card, credits in self._get_remaining_cashback_credits(cards).items():
             amount = expiring_amount(credits, today, card.currency_id)
