@@ -302,7 +302,18 @@ class LoyaltyB2bProgram(models.Model):
         count = len(spans)
         before_average = self._effect_average(before, count)
         after_average = self._effect_average(after, count)
+        round_amount = self.currency_id.round
         return {
+            # Each member compared, as the wizard lists them.
+            "members": [
+                {
+                    "partner_id": partner_id,
+                    "joined": pair[1][1],
+                    "before": round_amount(spend[pair[0]]),
+                    "after": round_amount(spend[pair[1]]),
+                }
+                for partner_id, pair in spans.items()
+            ],
             "count": count,
             "before_total": self.currency_id.round(before),
             "after_total": self.currency_id.round(after),

@@ -192,6 +192,24 @@ class TestProgramEffect(LoyaltyB2bSaleCommon):
         self.assertAlmostEqual(before_after["before_average"], 1000.0)
         self.assertAlmostEqual(before_after["after_average"], 1500.0)
         self.assertAlmostEqual(before_after["uplift"], 500.0)
+        # Each member compared, with its own spend before and after.
+        joined = date(2024, 7, 1)
+        self.assertEqual(
+            sorted(
+                (
+                    member["partner_id"],
+                    member["joined"],
+                    member["before"],
+                    member["after"],
+                )
+                for member in before_after["members"]
+            ),
+            [
+                (self.companies["pilot_1"].id, joined, 900.0, 1400.0),
+                (self.companies["pilot_2"].id, joined, 1000.0, 1500.0),
+                (self.companies["pilot_3"].id, joined, 1100.0, 1600.0),
+            ],
+        )
 
     def test_members_too_recent_are_not_compared(self):
         # With 2024-12-31 as the end, 6 months after joining are not over.
@@ -344,6 +362,14 @@ class TestProgramEffect(LoyaltyB2bSaleCommon):
         self.assertAlmostEqual(wizard.member_retention, 66.67)
         self.assertAlmostEqual(wizard.cost_ratio, 0.0833)
         self.assertEqual(wizard.at_risk_count, 1)
+        # The members compared, one row each, the largest change first (all
+        # +500.00: by name).
+        table = str(wizard.joined_member_table)
+        names = [self.companies[key].name for key in ("pilot_1", "pilot_2", "pilot_3")]
+        positions = [table.index(name) for name in sorted(names)]
+        self.assertEqual(positions, sorted(positions))
+        self.assertEqual(table.count("<tr>"), 4)
+        self.assertIn("1,400.00", table)
         action = self.program.action_open_effect_wizard()
         self.assertEqual(action["res_model"], "loyalty.b2b.effect.wizard")
         self.assertEqual(action["context"]["default_program_id"], self.program.id)

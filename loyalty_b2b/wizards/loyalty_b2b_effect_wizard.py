@@ -119,6 +119,13 @@ class LoyaltyB2bEffectWizard(models.TransientModel):
         help="Average after joining minus average before joining. It also "
         "holds whatever else changed in the meantime (season, prices, market).",
     )
+    joined_member_table = fields.Html(
+        string="Spend per Member",
+        compute="_compute_figures",
+        sanitize=False,
+        help="Each member compared: its spend in the 'Months' months before and "
+        "after it joined.",
+    )
     # Difference in differences
     has_pilot = fields.Boolean(compute="_compute_figures")
     has_did = fields.Boolean(compute="_compute_figures")
@@ -294,6 +301,33 @@ class LoyaltyB2bEffectWizard(models.TransientModel):
             wizard.has_cost_ratio = ratio is not None
             wizard.cost_ratio = ratio or 0.0
             wizard.at_risk_count = len(program._get_at_risk_cards()) if program else 0
+            wizard.joined_member_table = wizard._render_member_table(
+                figures.get("before_after", {}).get("members", [])
+            )
+
+    def _render_member_table(self, members):
+        """The members compared before and after joining, the largest change
+        first (rendered by QWeb: names escaped, amounts in the currency)."""
+        if not members:
+            return False
+        partners = self.env["res.partner"].browse([m["partner_id"] for m in members])
+        rows = sorted(
+            (
+                {
+                    **member,
+                    "partner": partners.browse(member["partner_id"]),
+                    "change": self.currency_id.round(
+                        member["after"] - member["before"]
+                    ),
+                }
+                for member in members
+            ),
+            key=lambda row: (-row["change"], row["partner"].display_name or ""),
+        )
+        return self.env["ir.qweb"]._render(
+            "loyalty_b2b.effect_wizard_member_table",
+            {"rows": rows, "currency": self.currency_id},
+        )
 
     def action_open_at_risk_cards(self):
         self.ensure_one()
