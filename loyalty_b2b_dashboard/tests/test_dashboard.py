@@ -170,6 +170,23 @@ class TestDashboard(TransactionCase):
         )
         self._read_pivots(data, self.loyalty_user)
 
+    def test_top_lists_sorted_by_amount(self):
+        """Top 10 tables read their pivot's first rows: the pivot must be sorted
+        on one of its own measures (the spreadsheet matches it by id), the
+        largest first."""
+        for dashboard in self.loyalty | self.liability:
+            data = json.loads(dashboard.spreadsheet_data)
+            for pivot in data["pivots"].values():
+                if not pivot["name"].lower().startswith("top"):
+                    continue
+                with self.subTest(dashboard=dashboard.name, pivot=pivot["name"]):
+                    sort = pivot.get("sortedColumn") or {}
+                    self.assertIn(
+                        sort.get("measure"),
+                        {measure["id"] for measure in pivot["measures"]},
+                    )
+                    self.assertEqual(sort.get("order"), "desc")
+
     def test_liability_dashboard_models_and_fields(self):
         data = self._check_spreadsheet(self.liability)
         self.assertEqual(
