@@ -178,7 +178,7 @@ class TestDashboard(TransactionCase):
             data = json.loads(dashboard.spreadsheet_data)
             for pivot in data["pivots"].values():
                 top = pivot["name"].lower().startswith("top")
-                if not top and "sortedColumn" not in pivot:
+                if not top and not pivot.get("sortedColumn"):
                     continue
                 with self.subTest(dashboard=dashboard.name, pivot=pivot["name"]):
                     sort = pivot.get("sortedColumn") or {}
