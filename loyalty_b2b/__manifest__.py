@@ -83,6 +83,8 @@
         "views/loyalty_b2b_tier_history_views.xml",
         "views/loyalty_b2b_analysis_menus.xml",
         "views/loyalty_b2b_program_kpi_views.xml",
+        "security/loyalty_b2b_analysis_month_rules.xml",
+        "data/loyalty_b2b_analysis_cron_data.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

@@ -89,3 +89,4 @@ from . import loyalty_b2b_reward_request_fulfilment
 from . import sale_order_fulfilment
 from . import sale_order_line_fulfilment
 from . import loyalty_b2b_program_kpi
+from . import account_move_analysis

@@ -65,3 +65,4 @@ from . import test_reward_voucher
 from . import test_reward_documents
 from . import test_reward_portal
 from . import test_reward_tour
+from . import test_analysis_snapshot
