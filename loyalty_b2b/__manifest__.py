@@ -90,6 +90,8 @@
         "data/mail_template_role_data.xml",
         "data/ir_cron_role_message_data.xml",
         "views/loyalty_b2b_card_notice_views.xml",
+        "security/loyalty_b2b_analysis_month_rules.xml",
+        "data/loyalty_b2b_analysis_cron_data.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

@@ -99,3 +99,4 @@ from . import loyalty_b2b_card_expiry_warning
 from . import loyalty_b2b_program_hold
 from . import loyalty_b2b_card_downgrade_warning
 from . import loyalty_b2b_tier_history_notice
+from . import account_move_analysis

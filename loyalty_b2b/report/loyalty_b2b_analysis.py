@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -10,8 +12,10 @@ class LoyaltyB2bAnalysis(models.Model):
     """What a loyalty program brings and costs, per card and month: the
     company's spend and invoices, the discounts the card gave, the cashback
     earned, redeemed, expired and adjusted, stamps, rewards and membership fees.
-    One row per card and month in which anything happened; read in real time
-    from the documents and the card ledger."""
+    One row per card and month in which anything happened. The current month
+    (and any month from the snapshot's horizon on) is read in real time from
+    the documents and the card ledger; closed months come from their snapshot,
+    ``loyalty.b2b.analysis.month``, refreshed every night."""
 
     _name = "loyalty.b2b.analysis"
     _description = "Loyalty Program Analysis"
@@ -72,6 +76,22 @@ class LoyaltyB2bAnalysis(models.Model):
         "sale.order": ["b2b_card_id"],
         "res.partner": ["industry_id", "user_id"],
         "res.company": ["currency_id", "parent_path"],
+        "loyalty.b2b.analysis.month": [
+            "card_id",
+            "date",
+            "spend_amount",
+            "invoice_count",
+            "discount_amount",
+            "cashback_earned",
+            "cashback_redeemed",
+            "cashback_expired",
+            "cashback_adjusted",
+            "stamps_earned",
+            "reward_count",
+            "reward_value",
+            "fee_amount",
+            "new_count",
+        ],
     }
 
     # Dimensions
@@ -200,14 +220,27 @@ class LoyaltyB2bAnalysis(models.Model):
               JOIN res_company company ON company.id = card.company_id
               JOIN res_partner partner ON partner.id = card.partner_id
             """,
-            activity=self._get_activity_query(),
+            activity=self._get_current_activity_query(),
         )
 
     @api.model
-    def _get_activity_query(self):
+    def _get_current_activity_query(self):
+        """``(card_id, month, measures...)`` of every month: the snapshot of
+        the months before the horizon, the sources read live from it on. With
+        no horizon (never refreshed), everything is read live."""
+        snapshot = self.env["loyalty.b2b.analysis.month"]
+        horizon = snapshot._get_horizon()
+        live = self._get_activity_query(date_from=horizon)
+        if not horizon:
+            return live
+        return SQL("%s UNION ALL %s", snapshot._get_snapshot_query(horizon), live)
+
+    @api.model
+    def _get_activity_query(self, date_from=None, date_to=None):
         """``(card_id, month, measures...)``: the sources of
-        ``_get_activity_sources`` summed per card and month."""
-        sources = self._get_activity_sources()
+        ``_get_activity_sources`` summed per card and month, from
+        ``date_from`` to ``date_to`` (both included, either may be None)."""
+        sources = self._get_activity_sources(date_from=date_from, date_to=date_to)
         measures = self._get_measure_columns()
         selects = []
         for source in sources.values():
@@ -259,22 +292,38 @@ class LoyaltyB2bAnalysis(models.Model):
         }
 
     @api.model
-    def _get_activity_sources(self):
+    def _get_period_condition(self, column, date_from=None, date_to=None):
+        """SQL condition on ``column`` (a date, or a UTC timestamp) keeping the
+        days ``date_from`` to ``date_to`` (both included, either may be None).
+        Each source puts it in its own WHERE, so that PostgreSQL reads only the
+        documents of the period, through the indexes on their dates."""
+        conditions = [SQL("TRUE")]
+        if date_from:
+            conditions.append(SQL("%s >= %s", column, date_from))
+        if date_to:
+            conditions.append(SQL("%s < %s", column, date_to + timedelta(days=1)))
+        return SQL(" AND ").join(conditions)
+
+    @api.model
+    def _get_activity_sources(self, date_from=None, date_to=None):
         """``{name: {"query": SQL with card_id and month, measure: column}}``:
-        each source of activity and the measures it gives (the others are 0).
-        Hook: add a source, or replace one."""
+        each source of activity from ``date_from`` to ``date_to`` (see
+        ``_get_period_condition``) and the measures it gives (the others are
+        0). Hook: add a source, or replace one; a new measure needs its field
+        on this model and on ``loyalty.b2b.analysis.month``."""
+        period = {"date_from": date_from, "date_to": date_to}
         return {
             "spend": {
-                "query": self._get_spend_source(),
+                "query": self._get_spend_source(**period),
                 "spend_amount": SQL("amount"),
                 "invoice_count": SQL("invoices"),
             },
             "discount": {
-                "query": self._get_discount_source(),
+                "query": self._get_discount_source(**period),
                 "discount_amount": SQL("amount"),
             },
             "ledger": {
-                "query": self._get_ledger_source(),
+                "query": self._get_ledger_source(**period),
                 "cashback_earned": SQL("earned"),
                 "cashback_redeemed": SQL("redeemed"),
                 "cashback_expired": SQL("expired"),
@@ -282,27 +331,34 @@ class LoyaltyB2bAnalysis(models.Model):
                 "stamps_earned": SQL("stamps"),
             },
             "reward": {
-                "query": self._get_reward_source(),
+                "query": self._get_reward_source(**period),
                 "reward_count": SQL("rewards"),
                 "reward_value": SQL("amount"),
             },
             "fee": {
-                "query": self._get_fee_source(),
+                "query": self._get_fee_source(**period),
                 "fee_amount": SQL("amount"),
             },
             "new": {
-                "query": SQL(
-                    """SELECT id AS card_id,
-                              date_trunc('month', create_date)::date AS month,
-                              1 AS cards
-                         FROM loyalty_b2b_card"""
-                ),
+                "query": self._get_new_card_source(**period),
                 "new_count": SQL("cards"),
             },
         }
 
     @api.model
-    def _get_spend_source(self):
+    def _get_new_card_source(self, date_from=None, date_to=None):
+        """The cards issued, in the month they were created."""
+        return SQL(
+            """SELECT id AS card_id,
+                      date_trunc('month', create_date)::date AS month,
+                      1 AS cards
+                 FROM loyalty_b2b_card
+                WHERE %s""",
+            self._get_period_condition(SQL("create_date"), date_from, date_to),
+        )
+
+    @api.model
+    def _get_spend_source(self, date_from=None, date_to=None):
         """Spend per card and month, by the rule of the tier engine
         (``loyalty.b2b.card._get_spend_query``) without the program's product
         categories: a whole-document sum per customer, company and month,
@@ -310,7 +366,9 @@ class LoyaltyB2bAnalysis(models.Model):
         documents = SQL(
             """move.state = 'posted'
                AND move.move_type IN ('out_invoice', 'out_refund')
-               AND move.b2b_is_membership_fee IS NOT TRUE"""
+               AND move.b2b_is_membership_fee IS NOT TRUE
+               AND %s""",
+            self._get_period_condition(SQL("move.invoice_date"), date_from, date_to),
         )
         return SQL(
             """SELECT card.id AS card_id, spend.month,
@@ -351,7 +409,7 @@ class LoyaltyB2bAnalysis(models.Model):
         )
 
     @api.model
-    def _get_discount_source(self):
+    def _get_discount_source(self, date_from=None, date_to=None):
         """The card's discount on posted invoice lines per card and month, in
         company currency: the rule of ``account.move.line._b2b_get_savings``
         (the card's share of the discount, none once the discount was changed
@@ -392,16 +450,20 @@ class LoyaltyB2bAnalysis(models.Model):
                        ) origin ON TRUE
                 WHERE move.state = 'posted'
                   AND move.move_type IN ('out_invoice', 'out_refund')
+                  AND %(period)s
                   AND line.display_type = 'product'
                   AND line.b2b_reward_kind IS NULL
                   AND line.b2b_discount > 0
                   AND origin.is_changed IS NOT TRUE
                   AND COALESCE(line.b2b_card_id, origin.card_id) IS NOT NULL
-             GROUP BY 1, 2"""
+             GROUP BY 1, 2""",
+            period=self._get_period_condition(
+                SQL("move.invoice_date"), date_from, date_to
+            ),
         )
 
     @api.model
-    def _get_ledger_source(self):
+    def _get_ledger_source(self, date_from=None, date_to=None):
         """Cashback and stamps of the card ledger per card and month: live
         entries only (an entry cancelled out and its cancellation both drop
         out), reservations left out; a credit note's reversal of an accrual
@@ -425,12 +487,14 @@ class LoyaltyB2bAnalysis(models.Model):
                 WHERE reversed_entry_id IS NULL
                   AND is_cancelled IS NOT TRUE
                   AND kind NOT IN %s
+                  AND %s
              GROUP BY 1, 2""",
             ANALYSIS_SKIPPED_KINDS,
+            self._get_period_condition(SQL("date"), date_from, date_to),
         )
 
     @api.model
-    def _get_reward_source(self):
+    def _get_reward_source(self, date_from=None, date_to=None):
         """Rewards fulfilled per card and month of fulfilment."""
         return SQL(
             """SELECT card_id,
@@ -439,11 +503,13 @@ class LoyaltyB2bAnalysis(models.Model):
                       SUM(COALESCE(cost_amount, 0)) AS amount
                  FROM loyalty_b2b_reward_request
                 WHERE state = 'fulfilled' AND fulfilled_date IS NOT NULL
-             GROUP BY 1, 2"""
+                  AND %s
+             GROUP BY 1, 2""",
+            self._get_period_condition(SQL("fulfilled_date"), date_from, date_to),
         )
 
     @api.model
-    def _get_fee_source(self):
+    def _get_fee_source(self, date_from=None, date_to=None):
         """Membership fees per card and month: untaxed posted fee invoices
         minus their credit notes (which name the card through the fee they
         refund)."""
@@ -459,5 +525,7 @@ class LoyaltyB2bAnalysis(models.Model):
                   AND move.b2b_is_membership_fee
                   AND COALESCE(move.b2b_membership_card_id,
                                refunded.b2b_membership_card_id) IS NOT NULL
-             GROUP BY 1, 2"""
+                  AND %s
+             GROUP BY 1, 2""",
+            self._get_period_condition(SQL("move.invoice_date"), date_from, date_to),
         )

@@ -68,3 +68,4 @@ from . import test_reward_tour
 from . import test_program_effect
 from . import test_program_kpi
 from . import test_role_messages
+from . import test_analysis_snapshot
