@@ -172,9 +172,18 @@ class LoyaltyB2bAnalysis(models.Model):
         help="Untaxed posted membership fee invoices minus their credit notes.",
     )
     active_count = fields.Integer(
+        string="Active Member-Months",
+        readonly=True,
+        help="1 when the company spent in the month: summed over months, a member "
+        "active in three months counts 3.",
+    )
+    # The card when it was active in the month: counted distinct, the members
+    # active in any period or group (a member active in three months counts 1).
+    active_card_id = fields.Integer(
         string="Active Members",
         readonly=True,
-        help="1 when the company spent in the month: summed, the active members.",
+        aggregator="count_distinct",
+        help="Members whose company spent in the period, each counted once.",
     )
     new_count = fields.Integer(
         string="New Members",
@@ -213,6 +222,8 @@ class LoyaltyB2bAnalysis(models.Model):
                    activity.fee_amount,
                    CASE WHEN activity.spend_amount > 0 THEN 1 ELSE 0 END
                        AS active_count,
+                   CASE WHEN activity.spend_amount > 0 THEN card.id END
+                       AS active_card_id,
                    activity.new_count
               FROM (%(activity)s) activity
               JOIN loyalty_b2b_card card ON card.id = activity.card_id

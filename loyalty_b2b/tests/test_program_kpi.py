@@ -255,6 +255,20 @@ class TestProgramKpi(LoyaltyB2bSaleCommon):
         )
         self.assertEqual(self.card_cash.tier_id.name, "Base")
 
+    def test_active_members_counted_once_over_months(self):
+        # The cashback card's company spent in January (1,800.00) and February
+        # (200.00), and gave back 900.00 in March: active in 2 months of the
+        # quarter, one member.
+        [(member_months, members)] = self.Analysis._read_group(
+            [
+                ("card_id", "=", self.card_cash.id),
+                ("date", ">=", date(2019, 1, 1)),
+                ("date", "<=", date(2019, 3, 31)),
+            ],
+            aggregates=["active_count:sum", "active_card_id:count_distinct"],
+        )
+        self.assertEqual((member_months, members), (2, 1))
+
     def test_discount_card_per_month(self):
         self.assertRecordValues(
             self._rows(self.card_disc),
