@@ -63,6 +63,16 @@ class LoyaltyB2bCard(models.Model):
         "seller. Expired: its program or membership ended; balances and "
         "history are kept.",
     )
+    issue_date = fields.Date(
+        string="Issued On",
+        default=fields.Date.context_today,
+        required=True,
+        readonly=True,
+        copy=False,
+        help="The day the card was issued: the company joined the program that "
+        "day (a membership card: the first day of its first paid period). The "
+        "program's analysis counts new members by this date.",
+    )
     spent_amount = fields.Monetary(
         string="Qualifying Spend",
         readonly=True,

@@ -55,7 +55,7 @@ class LoyaltyB2bCard(models.Model):
     def _get_effect_join_dates(self):
         """``{card id: date}`` the company joined with each card: the first day
         of its first paid membership for a membership card, else the card's
-        creation. One query for all the cards."""
+        issue date. One query for all the cards."""
         paid_from = dict(
             self.env["account.move"]
             .sudo()
@@ -68,9 +68,7 @@ class LoyaltyB2bCard(models.Model):
                 ["b2b_membership_date_start:min"],
             )
         )
-        return {
-            card.id: paid_from.get(card) or card.create_date.date() for card in self
-        }
+        return {card.id: paid_from.get(card) or card.issue_date for card in self}
 
     def _get_at_risk_user(self):
         """Hook: who follows up an at-risk member: the company's salesperson

@@ -204,7 +204,7 @@ class LoyaltyB2bProgram(models.Model):
         return self._get_effect_customer_ids(date_start, date_end) - excluded
 
     def _get_effect_pilot_start(self):
-        """The pilot's start: the control group's draw, else the creation of
+        """The pilot's start: the control group's draw, else the issue date of
         the first pilot card; False without a pilot."""
         self.ensure_one()
         if self.pilot_state == "none":
@@ -221,7 +221,7 @@ class LoyaltyB2bProgram(models.Model):
                 ]
             )
         )
-        return min((card.create_date.date() for card in cards), default=False)
+        return min(cards.mapped("issue_date"), default=False)
 
     # Figures -----------------------------------------------------------------
 

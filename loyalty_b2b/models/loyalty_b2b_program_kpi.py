@@ -1,5 +1,4 @@
 from collections import defaultdict
-from datetime import datetime, time
 
 from dateutil.relativedelta import relativedelta
 
@@ -170,12 +169,9 @@ class LoyaltyB2bProgram(models.Model):
 
     def _add_kpi_cards(self, figures, date_to):
         """Cards issued up to ``date_to``, in total and by current tier."""
-        issued_before = fields.Datetime.to_string(
-            datetime.combine(date_to + relativedelta(days=1), time.min)
-        )
         by_tier = defaultdict(dict)
         for program, tier, count in self.env["loyalty.b2b.card"]._read_group(
-            [("program_id", "in", self.ids), ("create_date", "<", issued_before)],
+            [("program_id", "in", self.ids), ("issue_date", "<=", date_to)],
             ["program_id", "tier_id"],
             ["__count"],
         ):

@@ -25,7 +25,7 @@ class LoyaltyB2bAnalysis(models.Model):
     _depends = {
         "loyalty.b2b.card": [
             "company_id",
-            "create_date",
+            "issue_date",
             "partner_id",
             "program_id",
             "state",
@@ -358,14 +358,14 @@ class LoyaltyB2bAnalysis(models.Model):
 
     @api.model
     def _get_new_card_source(self, date_from=None, date_to=None):
-        """The cards issued, in the month they were created."""
+        """The cards issued, in the month of their issue date."""
         return SQL(
             """SELECT id AS card_id,
-                      date_trunc('month', create_date)::date AS month,
+                      date_trunc('month', issue_date)::date AS month,
                       1 AS cards
                  FROM loyalty_b2b_card
                 WHERE %s""",
-            self._get_period_condition(SQL("create_date"), date_from, date_to),
+            self._get_period_condition(SQL("issue_date"), date_from, date_to),
         )
 
     @api.model

@@ -294,6 +294,15 @@ class LoyaltyB2bAnalysisMonth(models.Model):
                 since=since,
                 horizon=horizon,
             ),
+            # A card issued or re-dated: its month of new members.
+            SQL(
+                """SELECT issue_date AS day
+                     FROM loyalty_b2b_card
+                    WHERE write_date > %(since)s
+                      AND issue_date < %(horizon)s""",
+                since=since,
+                horizon=horizon,
+            ),
             # A new card counts its company's past spend.
             SQL(
                 """SELECT move.invoice_date AS day

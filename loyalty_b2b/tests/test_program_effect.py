@@ -102,17 +102,17 @@ class TestProgramEffect(LoyaltyB2bSaleCommon):
             ]
         )
         cls.program.control_draw_date = PILOT_START
+        # The cards were issued at the pilot's start: the join date.
         cls.cards = cls.Card.create(
-            [{"program_id": cls.program.id, "partner_id": p.id} for p in pilot]
+            [
+                {
+                    "program_id": cls.program.id,
+                    "partner_id": p.id,
+                    "issue_date": PILOT_START,
+                }
+                for p in pilot
+            ]
         )
-        # The cards were issued at the pilot's start: the creation date is
-        # the join date (a log column the ORM does not write).
-        cls.env.flush_all()
-        cls.env.cr.execute(
-            "UPDATE loyalty_b2b_card SET create_date = %s WHERE id = ANY(%s)",
-            ("2024-07-01 09:00:00", cls.cards.ids),
-        )
-        cls.cards.invalidate_recordset(["create_date"])
         moves = cls.env["account.move"].create(
             [
                 {

@@ -255,6 +255,32 @@ class TestProgramKpi(LoyaltyB2bSaleCommon):
         )
         self.assertEqual(self.card_cash.tier_id.name, "Base")
 
+    def test_new_members_by_issue_date(self):
+        # A card issued on 15 February 2019 is a new member of February, and
+        # an issued card is counted from that day on.
+        self.card_globex.issue_date = date(2019, 2, 15)
+        self.assertEqual(
+            self._rows(self.card_globex).mapped(lambda row: (row.date, row.new_count)),
+            [(date(2019, 2, 1), 1)],
+        )
+        figures = self.program_cashback._get_kpi_figures(
+            date(2019, 1, 1), date(2019, 2, 14)
+        )[self.program_cashback.id]
+        self.assertEqual(figures["card_count"], 0)
+
+    def test_migration_sets_issue_dates(self):
+        """The 18.0.1.6.0 migration gives cards issued before it their
+        creation day as issue date."""
+        migration = __import__(
+            "odoo.addons.loyalty_b2b.migrations", fromlist=["x"]
+        ).__path__[0]
+        namespace = {}
+        with open(f"{migration}/18.0.1.6.0/post-migrate.py") as script:
+            exec(compile(script.read(), script.name, "exec"), namespace)  # noqa: S102
+        self.card_cash.issue_date = date(2030, 1, 1)
+        namespace["migrate"](self.env.cr, "18.0.1.5.0")
+        self.assertEqual(self.card_cash.issue_date, self.card_cash.create_date.date())
+
     def test_active_members_counted_once_over_months(self):
         # The cashback card's company spent in January (1,800.00) and February
         # (200.00), and gave back 900.00 in March: active in 2 months of the
@@ -314,9 +340,13 @@ class TestProgramKpi(LoyaltyB2bSaleCommon):
                     active_count=1,
                 ),
                 # The fee invoice of 1,200.00 untaxed (issued on 2019-03-10)
-                # is no spend.
-                self._row(date(2019, 3, 1), spend_amount=-900.0, fee_amount=1200.0),
-                self._row(self.this_month, new_count=1),
+                # is no spend; the card was issued that day: a new member.
+                self._row(
+                    date(2019, 3, 1),
+                    spend_amount=-900.0,
+                    fee_amount=1200.0,
+                    new_count=1,
+                ),
             ],
         )
         self.assertEqual(self.fee.amount_untaxed, 1200.0)
