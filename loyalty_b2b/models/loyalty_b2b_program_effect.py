@@ -16,6 +16,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL, float_compare
 
 # Companies under which a comparison group is too small to trust.
@@ -52,6 +53,18 @@ class LoyaltyB2bProgram(models.Model):
         help="A member is at risk when its spend of the last 90 days fell by "
         "more than this share against the same 90 days a year before.",
     )
+
+    @api.constrains("at_risk_drop_percent")
+    def _check_at_risk_drop_percent(self):
+        for program in self:
+            if not 0 <= program.at_risk_drop_percent < 100:
+                raise ValidationError(
+                    self.env._(
+                        "The at-risk drop of %(program)s is a share of the spend: "
+                        "from 0 %% to less than 100 %%.",
+                        program=program.display_name,
+                    )
+                )
 
     # Spend -----------------------------------------------------------------------
 

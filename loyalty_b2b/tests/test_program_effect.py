@@ -3,6 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.exceptions import ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from .test_sale_common import LoyaltyB2bSaleCommon
@@ -281,6 +282,18 @@ class TestProgramEffect(LoyaltyB2bSaleCommon):
         self.assertEqual(figures["did"]["did"], 0.0)
         self.assertEqual(figures["incremental_revenue"], 0.0)
         self.assertIsNone(figures["cost_per_incremental_revenue"])
+
+    def test_at_risk_drop_is_a_share(self):
+        for value in (-5.0, 100.0, 150.0):
+            with (
+                self.subTest(value=value),
+                self.assertRaisesRegex(ValidationError, "from 0 % to less than 100 %"),
+                self.env.cr.savepoint(),
+            ):
+                self.program.at_risk_drop_percent = value
+                self.program.flush_recordset()
+        self.program.at_risk_drop_percent = 0.0
+        self.assertEqual(self.program.at_risk_drop_percent, 0.0)
 
     def test_at_risk_members(self):
         # Pilot 1: 1000 -> 400, -60 %; pilot 2: 1000 -> 600, -40 %; pilot 3
