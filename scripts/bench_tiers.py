@@ -361,11 +361,12 @@ class Bench:
         cr.execute(
             """
             INSERT INTO loyalty_b2b_card (name, program_id, partner_id, company_id,
-                   state, spent_amount, tier_id, tier_reached_date,
+                   state, issue_date, spent_amount, tier_id, tier_reached_date,
                    discount_percent, cashback_percent,
                    create_uid, write_uid, create_date, write_date)
             SELECT 'BENCH-' || lpad(k::text, 7, '0'), %(program)s,
-                   (%(companies)s::int[])[k], %(company)s, 'active', 0, %(silver)s,
+                   (%(companies)s::int[])[k], %(company)s, 'active',
+                   %(today)s::date - 800, 0, %(silver)s,
                    %(today)s::date - 800, 3, 0, 1, 1, now(), now()
               FROM generate_series(1, %(count)s) k
             """,

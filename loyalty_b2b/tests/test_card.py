@@ -87,8 +87,8 @@ class TestCard(LoyaltyB2bCommon):
         with self.assertRaises(UniqueViolation), self.env.cr.savepoint():
             self.env.cr.execute(
                 "INSERT INTO loyalty_b2b_card "
-                "(name, program_id, partner_id, company_id, state) "
-                "VALUES ('X', %s, %s, %s, 'active')",
+                "(name, program_id, partner_id, company_id, state, issue_date) "
+                "VALUES ('X', %s, %s, %s, 'active', CURRENT_DATE)",
                 [self.program_discount.id, self.customer.id, self.company.id],
             )
 
